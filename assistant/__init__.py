@@ -1,0 +1,1 @@
+"""Answers, eligibility rules and dialogue (see the assistant issue)."""

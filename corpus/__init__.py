@@ -1,0 +1,1 @@
+"""Policy texts: loading, cleaning, chunking, storage and the hybrid retrieval index."""

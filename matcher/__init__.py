@@ -1,0 +1,1 @@
+"""Catalog, shortage lists, ranking and guided matching (see the matcher issue)."""

@@ -1,0 +1,341 @@
+"""Loading real files of every supported format, and refusing the ones we cannot read."""
+
+from __future__ import annotations
+
+import hashlib
+import random
+import re
+from pathlib import Path
+
+import pytest
+
+from corpus.errors import IngestError
+from corpus.loaders import LoadedFile, load_file, read_sidecar
+
+SEEDS = Path(__file__).resolve().parent.parent / "corpus" / "texts" / "seeds"
+CJK = re.compile("[\u4e00-\u9fff]")
+
+
+def expect_error(path: Path, code: str) -> IngestError:
+    with pytest.raises(IngestError) as info:
+        load_file(path)
+    err = info.value
+    assert err.code == code
+    assert CJK.search(err.message), "messages are shown to Chinese users as they are"
+    return err
+
+
+# --- plain text and markdown -----------------------------------------------------------
+
+SAMPLE = "第一条 为了提高劳动者职业技能，制定本条例。\n第二条 職業訓練補貼按規定發放。\n"
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "gb18030", "utf-16"])
+def test_txt_encodings_decode_to_the_same_text(tmp_path: Path, encoding: str) -> None:
+    path = tmp_path / "policy.txt"
+    path.write_bytes(SAMPLE.encode(encoding))
+    loaded = load_file(path)
+    assert loaded.text == SAMPLE.strip("\n")
+    assert loaded.fmt == "txt"
+    assert not loaded.text.startswith("\ufeff")
+
+
+def test_gbk_only_text_is_read_as_gb18030(tmp_path: Path) -> None:
+    path = tmp_path / "old.txt"
+    path.write_bytes("关于印发《职业技能提升行动方案》的通知".encode("gbk"))
+    assert load_file(path).text == "关于印发《职业技能提升行动方案》的通知"
+
+
+def test_crlf_becomes_lf(tmp_path: Path) -> None:
+    path = tmp_path / "dos.txt"
+    path.write_bytes("第一行\r\n第二行\r第三行".encode())
+    assert load_file(path).text == "第一行\n第二行\n第三行"
+
+
+def test_sha256_is_of_the_raw_bytes(tmp_path: Path) -> None:
+    raw = "---\ntitle: 测试\n---\n正文".encode("utf-8-sig")
+    path = tmp_path / "a.md"
+    path.write_bytes(raw)
+    assert load_file(path).raw_sha256 == hashlib.sha256(raw).hexdigest()
+
+
+@pytest.mark.parametrize("suffix", [".md", ".txt"])
+def test_front_matter_is_parsed_and_removed(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"doc{suffix}"
+    path.write_text(
+        "---\ntitle: 失业保险条例\ndoc_number: 国务院令第258号\npublished: 1999-01-22\n---\n"
+        "# 失业保险条例\n\n第一条 为了保障失业人员失业期间的基本生活。\n",
+        encoding="utf-8",
+    )
+    loaded = load_file(path)
+    assert loaded.front_matter["title"] == "失业保险条例"
+    assert loaded.front_matter["doc_number"] == "国务院令第258号"
+    assert str(loaded.front_matter["published"]) == "1999-01-22"
+    assert loaded.text.startswith("# 失业保险条例")
+    assert "doc_number" not in loaded.text
+    assert loaded.fmt == ("md" if suffix == ".md" else "txt")
+
+
+def test_front_matter_after_bom(tmp_path: Path) -> None:
+    path = tmp_path / "bom.md"
+    path.write_bytes("---\nregion: 湖北\n---\n正文内容".encode("utf-8-sig"))
+    loaded = load_file(path)
+    assert loaded.front_matter == {"region": "湖北"}
+    assert loaded.text == "正文内容"
+
+
+def test_broken_front_matter_is_reported(tmp_path: Path) -> None:
+    path = tmp_path / "bad.md"
+    path.write_text("---\ntitle: [未闭合\n---\n正文", encoding="utf-8")
+    expect_error(path, "bad_front_matter")
+
+
+def test_rule_pair_that_is_not_a_mapping_stays_text(tmp_path: Path) -> None:
+    path = tmp_path / "rules.md"
+    path.write_text("---\n这是正文的一段\n---\n后面的正文", encoding="utf-8")
+    loaded = load_file(path)
+    assert loaded.front_matter == {}
+    assert "这是正文的一段" in loaded.text
+
+
+def test_only_front_matter_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "meta_only.md"
+    path.write_text("---\ntitle: 空文件\n---\n\n  \n", encoding="utf-8")
+    expect_error(path, "empty_document")
+
+
+def test_shipped_seeds_load_as_text() -> None:
+    seeds = sorted(SEEDS.glob("0*.txt"))
+    assert len(seeds) == 4
+    for path in seeds:
+        loaded = load_file(path)
+        assert loaded.fmt == "txt"
+        assert loaded.front_matter == {}
+        assert loaded.raw_sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+    assert load_file(seeds[0]).text.startswith("江西省“十四五”職業技能培訓規劃")
+
+
+# --- html -------------------------------------------------------------------------
+
+HTML_PAGE = """<!DOCTYPE html>
+<html><head><meta http-equiv="Content-Type" content="text/html; charset=gb2312">
+<title>关于开展职业技能培训的通知_人社局</title>
+<style>p { color: red }</style><script>var 广告 = "不应出现";</script></head>
+<body>
+<header>网站首页 | 政务公开</header>
+<nav><a href="/">首页</a><a href="/x">导航栏目</a></nav>
+<h1>关于开展职业技能
+培训的通知</h1>
+<p>各县（市、区）人力资源和社会保障局：</p>
+<p>为做好<b>职业技能</b>培训工作，现通知如下。<br>一、培训对象为农民工。</p>
+<ul><li>补贴标准每人1500元</li><li>培训时长不少于40课时</li></ul>
+<table><tr><th>工种</th><th>课时</th></tr><tr><td>电工</td><td>80</td></tr></table>
+<!-- 注释不应出现 -->
+<footer>版权所有 某某人社局</footer>
+</body></html>
+"""
+
+
+def test_html_gb2312_page(tmp_path: Path) -> None:
+    path = tmp_path / "notice.html"
+    path.write_bytes(HTML_PAGE.encode("gb18030"))
+    loaded = load_file(path)
+    assert loaded.fmt == "html"
+    assert loaded.text.split("\n") == [
+        "关于开展职业技能培训的通知",
+        "各县（市、区）人力资源和社会保障局：",
+        "为做好职业技能培训工作，现通知如下。",
+        "一、培训对象为农民工。",
+        "补贴标准每人1500元",
+        "培训时长不少于40课时",
+        "工种 | 课时",
+        "电工 | 80",
+    ]
+    assert loaded.front_matter == {"title": "关于开展职业技能培训的通知_人社局"}
+
+
+def test_html_without_charset_is_detected(tmp_path: Path) -> None:
+    body = "<html><body><p>職業訓練補貼申請須知</p><p>第二段</p></body></html>"
+    utf8 = tmp_path / "utf8.htm"
+    utf8.write_bytes(body.encode("utf-8"))
+    gbk = tmp_path / "gbk.htm"
+    gbk.write_bytes(body.replace("職業訓練補貼申請須知", "职业培训补贴申请须知").encode("gb18030"))
+    assert load_file(utf8).text == "職業訓練補貼申請須知\n第二段"
+    assert load_file(gbk).text == "职业培训补贴申请须知\n第二段"
+
+
+def test_html_wrong_declared_charset_falls_back(tmp_path: Path) -> None:
+    path = tmp_path / "liar.html"
+    page = '<html><head><meta charset="utf-8"></head><body><p>就业创业</p></body></html>'
+    path.write_bytes(page.encode("gb18030"))
+    assert load_file(path).text == "就业创业"
+
+
+def test_html_with_only_scripts_is_empty(tmp_path: Path) -> None:
+    path = tmp_path / "shell.html"
+    path.write_text("<html><head><script>app()</script></head><body><nav>首页</nav>"
+                    "</body></html>", encoding="utf-8")
+    expect_error(path, "empty_document")
+
+
+# --- docx -------------------------------------------------------------------------
+
+
+def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.core_properties.title = "短期技能培训补贴标准"
+    document.add_heading("短期技能培训补贴标准", level=1)
+    document.add_paragraph("一、补贴对象为登记失业人员。")
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate([["工种", "课时", "补贴（元）"], ["电工", "80", "1200"],
+                             ["育婴员", "", "900"]]):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    merged = document.add_table(rows=1, cols=3)
+    merged.cell(0, 0).merge(merged.cell(0, 1)).text = "合并单元格"
+    merged.cell(0, 2).text = "末列"
+    document.add_paragraph("二、申请材料见附件。")
+    path = tmp_path / "subsidy.docx"
+    document.save(str(path))
+
+    loaded = load_file(path)
+    assert loaded.fmt == "docx"
+    assert loaded.text.split("\n") == [
+        "短期技能培训补贴标准",
+        "一、补贴对象为登记失业人员。",
+        "工种 | 课时 | 补贴（元）",
+        "电工 | 80 | 1200",
+        "育婴员 | 900",
+        "合并单元格 | 末列",
+        "二、申请材料见附件。",
+    ]
+    assert loaded.front_matter == {"title": "短期技能培训补贴标准"}
+
+
+def test_corrupt_docx_is_undecodable(tmp_path: Path) -> None:
+    path = tmp_path / "broken.docx"
+    path.write_bytes(b"PK\x03\x04 this is not really a zip archive" * 10)
+    expect_error(path, "undecodable")
+
+
+# --- pdf --------------------------------------------------------------------------
+
+
+def make_pdf(path: Path, pages: list[list[str]]) -> None:
+    pytest.importorskip("reportlab")
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+    from reportlab.pdfgen import canvas
+
+    pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
+    pdf = canvas.Canvas(str(path))
+    for lines in pages:
+        if lines:
+            pdf.setFont("STSong-Light", 12)
+        else:
+            pdf.rect(50, 50, 400, 600, fill=1)  # a "scanned image": ink, no text
+        for i, line in enumerate(lines):
+            pdf.drawString(72, 760 - 20 * i, line)
+        pdf.showPage()
+    pdf.save()
+
+
+def test_pdf_text_layer_all_pages(tmp_path: Path) -> None:
+    path = tmp_path / "rules.pdf"
+    make_pdf(path, [["第一条 为了规范职业培训活动，制定本条例。", "第二条 本条例适用于本省。"],
+                    ["第三条 職業訓練應當堅持就業導向。"]])
+    loaded = load_file(path)
+    assert loaded.fmt == "pdf"
+    lines = loaded.text.split("\n")
+    assert lines[0].startswith("第一条 为了规范职业培训活动")
+    assert "第二条 本条例适用于本省。" in lines
+    assert lines[-1] == "第三条 職業訓練應當堅持就業導向。"
+
+
+def test_pdf_without_text_is_a_scan(tmp_path: Path) -> None:
+    path = tmp_path / "scan.pdf"
+    make_pdf(path, [[], []])
+    err = expect_error(path, "pdf_no_text")
+    assert "扫描" in err.message
+    assert err.detail["pages"] == 2
+
+
+def test_corrupt_pdf_is_undecodable(tmp_path: Path) -> None:
+    path = tmp_path / "broken.pdf"
+    path.write_bytes(b"%PDF-1.4\n" + bytes(range(256)) * 4)
+    expect_error(path, "undecodable")
+
+
+# --- refusals ---------------------------------------------------------------------
+
+
+def test_binary_with_nul_bytes_is_undecodable(tmp_path: Path) -> None:
+    path = tmp_path / "image.txt"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    expect_error(path, "undecodable")
+
+
+def test_random_bytes_without_nul_are_undecodable(tmp_path: Path) -> None:
+    path = tmp_path / "noise.md"
+    path.write_bytes(random.Random(7).randbytes(4096).replace(b"\x00", b"\x01"))
+    expect_error(path, "undecodable")
+
+
+@pytest.mark.parametrize("content", [b"", b"   \n\t\r\n  ", "\u3000\n".encode()])
+@pytest.mark.parametrize("suffix", [".txt", ".md"])
+def test_empty_or_blank_file(tmp_path: Path, content: bytes, suffix: str) -> None:
+    path = tmp_path / f"empty{suffix}"
+    path.write_bytes(content)
+    expect_error(path, "empty_document")
+
+
+@pytest.mark.parametrize("suffix", [".pdf", ".docx", ".html"])
+def test_zero_byte_files_are_empty(tmp_path: Path, suffix: str) -> None:
+    path = tmp_path / f"zero{suffix}"
+    path.write_bytes(b"")
+    expect_error(path, "empty_document")
+
+
+@pytest.mark.parametrize("name", ["table.xlsx", "old.doc", "README", "scan.jpg"])
+def test_unknown_extension_lists_supported_types(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    path.write_text("内容", encoding="utf-8")
+    err = expect_error(path, "unsupported_type")
+    for supported in (".txt", ".md", ".html", ".docx", ".pdf"):
+        assert supported in err.message
+    assert ".docx" in err.detail["supported"]
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    expect_error(tmp_path / "nope.txt", "file_not_found")
+
+
+def test_extension_is_case_insensitive(tmp_path: Path) -> None:
+    path = tmp_path / "UPPER.TXT"
+    path.write_text("职业技能", encoding="utf-8")
+    assert load_file(path) == LoadedFile(
+        text="职业技能", front_matter={}, fmt="txt",
+        raw_sha256=hashlib.sha256("职业技能".encode()).hexdigest())
+
+
+# --- sidecar ----------------------------------------------------------------------
+
+
+def test_sidecar_is_read_when_present(tmp_path: Path) -> None:
+    path = tmp_path / "policy.txt"
+    path.write_text("正文", encoding="utf-8")
+    assert read_sidecar(path) == {}
+    (tmp_path / "policy.txt.meta.yaml").write_text(
+        "title: 江西省“十四五”职业技能培训规划\nregion: 江西\n", encoding="utf-8")
+    assert read_sidecar(path) == {"title": "江西省“十四五”职业技能培训规划", "region": "江西"}
+
+
+@pytest.mark.parametrize("content", ["title: [未闭合", "- 只是\n- 一个列表\n"])
+def test_bad_sidecar_is_reported(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "policy.md"
+    path.write_text("正文", encoding="utf-8")
+    (tmp_path / "policy.md.meta.yaml").write_text(content, encoding="utf-8")
+    with pytest.raises(IngestError) as info:
+        read_sidecar(path)
+    assert info.value.code == "bad_sidecar"
