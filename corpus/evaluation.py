@@ -117,7 +117,8 @@ def evaluate_retrieval(settings: Settings, qa_path: Path, k: int = 5,
 
 def format_report(report: dict[str, Any]) -> str:
     k = report["k"]
-    lines = [f"可答题 {report['answerable']} 道（不可答题 {report['unanswerable_skipped']} 道不计）"]
+    lines = [f"可答题 {report['answerable']} 道"
+             f"（不可答题 {report['unanswerable_skipped']} 道不计）"]
     for name, sys_report in report["systems"].items():
         o = sys_report["overall"]
         lines.append(f"{name:7s} Recall@{k} {o[f'recall@{k}']:.3f}  MRR@10 {o['mrr@10']:.3f}")

@@ -190,15 +190,9 @@ def _rrf(*rankings: dict[int, float]) -> dict[int, float]:
 def _blend(lexical: dict[int, float], dense: dict[int, float], alpha: float) -> dict[int, float]:
     """Score blend: BM25 scaled by the query's best score, cosine scaled to the
     candidates' range; ``alpha`` weighs the lexical side."""
-    fused: dict[int, float] = {}
     top_lex = max(lexical.values(), default=0.0)
-    if dense:
-        lo, hi = min(dense.values()), max(dense.values())
-    for i in set(lexical) | set(dense):
-        lex = lexical.get(i, 0.0) / top_lex if top_lex > 0 else 0.0
-        if i not in dense:
-            den = 0.0
-        else:
-            den = (dense[i] - lo) / (hi - lo) if hi > lo else 1.0
-        fused[i] = alpha * lex + (1 - alpha) * den
-    return fused
+    lo, hi = min(dense.values(), default=0.0), max(dense.values(), default=0.0)
+    lex = {i: s / top_lex for i, s in lexical.items()} if top_lex > 0 else {}
+    den = {i: (s - lo) / (hi - lo) if hi > lo else 1.0 for i, s in dense.items()}
+    return {i: alpha * lex.get(i, 0.0) + (1 - alpha) * den.get(i, 0.0)
+            for i in set(lexical) | set(dense)}
