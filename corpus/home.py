@@ -18,8 +18,11 @@ def library(settings: Settings | None = None) -> Library:
 
 @lru_cache(maxsize=4)
 def _searcher(settings: Settings) -> Searcher:
-    return Searcher(IndexStore(settings.index_dir), get_embedder(settings),
-                    fusion=settings.fusion, blend_alpha=settings.blend_alpha)  # type: ignore[arg-type]
+    store = IndexStore(settings.index_dir)
+    if store.current() is None:
+        library(settings).ensure_shipped()  # a new home works at once
+    return Searcher(store, get_embedder(settings), fusion=settings.fusion,  # type: ignore[arg-type]
+                    blend_alpha=settings.blend_alpha)
 
 
 def searcher(settings: Settings | None = None) -> Searcher:

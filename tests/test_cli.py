@@ -66,3 +66,10 @@ def test_ingest_list_remove_in_a_new_home(tmp_path) -> None:
     assert hits[0]["section"] == "一、补贴对象"
     jnt(home, "docs", "remove", "notice")
     assert json.loads(jnt(home, "docs", "list", "--json").stdout) == []
+
+
+def test_search_in_a_brand_new_home_sets_it_up(tmp_path) -> None:
+    home = tmp_path / "new-home"
+    hits = json.loads(jnt(home, "search", "内蒙古培训品牌", "--k", "1", "--json").stdout)
+    assert hits and hits[0]["doc_id"] == "nm-2022-training-brand-plan"
+    assert (home / "jnt.db").exists() and (home / "index" / "CURRENT").exists()
