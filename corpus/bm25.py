@@ -15,6 +15,15 @@ class BM25:
     def __init__(self, vocab: dict[str, int], weights: sparse.csc_matrix) -> None:
         self.vocab = vocab
         self.weights = weights  # [n_docs, n_terms], BM25 term weight per (doc, term)
+        n_docs = max(weights.shape[0], 1)
+        df = np.diff(weights.indptr).astype(np.float32)  # documents holding each term
+        self._idf = np.log1p((n_docs - df + 0.5) / (df + 0.5))
+        self.unseen_idf = float(np.log1p((n_docs + 0.5) / 0.5))
+
+    def idf(self, term: str) -> float:
+        """How rare ``term`` is; a term the corpus never uses is rarest of all."""
+        col = self.vocab.get(term)
+        return self.unseen_idf if col is None else float(self._idf[col])
 
     @classmethod
     def build(cls, docs: list[list[str]], k1: float = 1.2, b: float = 0.75) -> BM25:

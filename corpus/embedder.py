@@ -227,8 +227,10 @@ def _load_model(path: Path, threads: int) -> _Loaded:
             return loaded
         os.environ.setdefault("HF_HUB_OFFLINE", "1")  # belt and braces: no hub is reachable
         import torch
+        import transformers
         from sentence_transformers import SentenceTransformer
 
+        transformers.utils.logging.disable_progress_bar()  # no bars in CLI output or logs
         if threads > 0:
             torch.set_num_threads(threads)
         try:

@@ -1,0 +1,60 @@
+"""Choosing what to quote: the sentences of the retrieved passages that answer the question.
+
+Answers are extractive. A passage is a chunk; its sentences are scored by how much of
+the question's rarer vocabulary they carry (IDF-weighted overlap on the normalised
+form), so the quote is the clause that answers, not the paragraph around it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.bm25 import BM25
+from corpus.normalize import search_text
+from corpus.search import SearchHit
+from corpus.tokenize import expand, tokenize
+
+_SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
+MIN_SENTENCE = 8
+
+
+@dataclass(frozen=True)
+class Quote:
+    hit: SearchHit
+    text: str  # the document's own words
+    score: float
+
+
+def question_terms(question: str, context: list[str] | tuple[str, ...] = ()) -> set[str]:
+    """Content terms of a question, its synonyms' terms, and the last turn's terms."""
+    norm = search_text(question)
+    terms = set(tokenize(norm))
+    for canonical in expand(norm):
+        terms.update(tokenize(canonical))
+    for turn in context[-1:]:
+        terms.update(tokenize(search_text(turn)))
+    return terms
+
+
+def sentences(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _SENTENCE.finditer(text)
+            if len(m.group(0).strip()) >= MIN_SENTENCE]
+
+
+def score_sentence(sentence: str, terms: set[str], bm25: BM25) -> float:
+    norm = search_text(sentence)
+    return sum(bm25.idf(t) for t in terms if t in norm)
+
+
+def best_quotes(hits: list[SearchHit], terms: set[str], bm25: BM25, limit: int = 3,
+                per_passage: int = 2) -> list[Quote]:
+    """The best sentences across the top passages, at most ``per_passage`` from each,
+    weighted down with the passage's rank so the best passage leads."""
+    found: list[Quote] = []
+    for rank, hit in enumerate(hits):
+        scored = sorted(((score_sentence(s, terms, bm25), s) for s in sentences(hit.text)),
+                        reverse=True)[:per_passage]
+        found.extend(Quote(hit, s, sc / (1 + 0.3 * rank)) for sc, s in scored if sc > 0)
+    found.sort(key=lambda q: -q.score)
+    return found[:limit]
