@@ -27,6 +27,8 @@ docs_app = typer.Typer(no_args_is_help=True, help="文档管理")
 index_app = typer.Typer(no_args_is_help=True, help="检索索引")
 eval_app = typer.Typer(no_args_is_help=True, help="评测")
 model_app = typer.Typer(no_args_is_help=True, help="向量模型")
+rules_app = typer.Typer(no_args_is_help=True, help="资格规则")
+app.add_typer(rules_app, name="rules")
 app.add_typer(docs_app, name="docs")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
@@ -179,6 +181,75 @@ def _read_queries(path: Path) -> list[dict[str, Any]]:
         items.append({"id": item.get("id", str(no)), "question": item["question"],
                       "context": [str(c) for c in context]})
     return items
+
+
+def _read_profile(path: Path | None) -> dict[str, Any]:
+    if path is None:
+        return {}
+    try:
+        profile = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"找不到画像文件：{path}", code="file_not_found") from None
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise InvalidInput(f"画像文件 {path} 不是有效的 JSON。", code="bad_profile") from None
+    if not isinstance(profile, dict):
+        raise InvalidInput("画像文件应是一个 JSON 对象。", code="bad_profile")
+    return profile
+
+
+@app.command()
+def ask(
+    question: Annotated[str | None, typer.Argument(help="问题")] = None,
+    context: Annotated[list[str] | None, typer.Option("--context", help="之前的提问")] = None,
+    profile: Annotated[Path | None, typer.Option("--profile", help="劳动者画像 JSON")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    queries: Annotated[Path | None, typer.Option("--queries", help="JSONL 批量提问")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """回答政策问题：引用条文、给出资格结论、缺信息时追问。"""
+    from assistant.home import assistant
+
+    bot = assistant()
+    facts = _read_profile(profile)
+    day = _date(as_of, "as_of")
+    if queries is not None:
+        for item in _read_queries(queries):
+            answer = bot.answer(item["question"], item["context"], facts, as_of=day)
+            typer.echo(json.dumps({"id": item["id"], **answer.to_dict()}, ensure_ascii=False))
+        return
+    if question is None:
+        raise InvalidInput("请给出问题，或用 --queries 指定批量提问文件。", code="empty_question")
+    answer = bot.answer(question, context or [], facts, as_of=day)
+    _emit(answer.to_dict(), as_json, answer.answer)
+
+
+@rules_app.command("check")
+def rules_check(
+    profile: Annotated[Path, typer.Option("--profile", help="劳动者画像 JSON")],
+    rule: Annotated[str | None, typer.Option("--rule")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """按画像逐条检查资格规则，给出每个条件的结论和依据。"""
+    from assistant.rules.check import check
+
+    result = check(_read_profile(profile), rule, _date(as_of, "as_of"))
+    lines = [f"{r['rule_id']}\t{r['status']}\t{r['verdict']}\t{r['title']}"
+             for r in result["results"]]
+    _emit(result, as_json, "\n".join(lines))
+
+
+@eval_app.command("answers")
+def eval_answers(
+    qa: Annotated[Path, typer.Option("--qa", help="问答评测集 JSONL")],
+    as_json: JsonOpt = False,
+) -> None:
+    """评测回答：引用覆盖、拒答、资格结论准确率、追问、文字（简繁）。"""
+    from assistant.evaluation import evaluate_answers
+    from assistant.home import assistant
+
+    report = evaluate_answers(assistant(), qa)
+    _emit(report if as_json else report["summary"], True)
 
 
 @eval_app.command("retrieval")
