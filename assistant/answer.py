@@ -19,12 +19,16 @@ from assistant.abstain import Answerability, assess
 from assistant.evidence import Quote, best_quotes, question_terms
 from assistant.facts import extract_facts
 from assistant.intent import classify
+from assistant.rules.check import profile_to_facts
 from assistant.rules.engine import RuleBook, RuleResult
 from corpus.errors import InvalidInput
 from corpus.normalize import detect_script, eval_normalize, to_script
 from corpus.search import Searcher, SearchHit
 
 MAX_QUESTION_CHARS = 2000
+# A rule answers only when retrieval itself ranks one of its cited clauses this high:
+# the rule must be about what was asked, not merely share a keyword with it.
+RULE_DEPTH = 5
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -68,6 +72,21 @@ def clean_question(question: object) -> str:
     return text
 
 
+def _quote_citation(q: Quote) -> Citation:
+    return Citation(q.hit.chunk_id, q.hit.doc_id, q.hit.title, q.hit.section, q.text)
+
+
+def _dedupe(citations: list[Citation]) -> list[Citation]:
+    seen: set[str] = set()
+    kept = []
+    for c in citations:
+        key = eval_normalize(c.quote)
+        if key and not any(key in s or s in key for s in seen):
+            seen.add(key)
+            kept.append(c)
+    return kept
+
+
 class Assistant:
     def __init__(self, searcher: Searcher, rules: RuleBook) -> None:
         self.searcher = searcher
@@ -84,24 +103,29 @@ class Assistant:
             return self._finish(Answer(reply, abstained=True, intent="unreadable"), script)
 
         intent = classify(text, context)
-        if intent.label in ("smalltalk", "out_of_scope"):
+        hits = self.searcher.search(text, 10, context=context)
+        index, _ = self.searcher.index()
+        # The classifier may call a policy question chit-chat; the corpus has the last word.
+        if intent.label in ("smalltalk", "out_of_scope") and \
+                not assess(text, hits[:5], index.bm25).answerable:
             reply = replies.smalltalk() if intent.label == "smalltalk" else replies.out_of_scope()
             return self._finish(Answer(reply, abstained=intent.label == "out_of_scope",
                                        intent=intent.label), script)
 
         facts = {**(profile or {}), **extract_facts(" ".join([*context[-1:], text]))}
         facts.update(extract_facts(text))
-        hits = self.searcher.search(text, 5, context=context)
-        index, _ = self.searcher.index()
-        result = self._apply_rules(text, context, facts, as_of)
+        result = None
+        if intent.route in ("eligibility",):
+            result = self._apply_rules(text, context, facts, as_of, hits[:RULE_DEPTH])
+        hits = hits[:5]
+        quotes = best_quotes(hits, question_terms(text, context), index.bm25)
         if result is not None:
-            answer = self._rule_answer(result, hits)
+            answer = self._rule_answer(result, quotes)
         else:
             check = assess(text, hits, index.bm25)
             if not check.answerable or not hits:
                 answer = Answer(replies.abstain(hits), abstained=True)
             else:
-                quotes = best_quotes(hits, question_terms(text, context), index.bm25)
                 answer = self._extractive(quotes, hits, check)
         answer.intent = intent.label
         answer.facts = facts
@@ -109,23 +133,70 @@ class Assistant:
 
     # -- rules ---------------------------------------------------------------------------
     def _apply_rules(self, text: str, context: list[str], facts: dict[str, Any],
-                     as_of: dt.date | None) -> RuleResult | None:
-        """The most decisive result among the rules relevant to this question."""
+                     as_of: dt.date | None, hits: list[SearchHit]) -> RuleResult | None:
+        """Among the rules relevant to this question, the one whose cited clauses the
+        retrieval ranks highest; a decided verdict before an undetermined one."""
+        facts = self._rule_facts(facts)
         candidates = self.rules.relevant(" ".join([*context[-1:], text]), facts)
-        results = [self.rules.evaluate(rule.id, facts, as_of) for rule in candidates]
+        results = [self._evaluate(rule.id, facts, as_of) for rule in candidates]
         order = {"applies": 0, "does_not_apply": 0, "undetermined": 1,
                  "not_yet_effective": 2, "expired": 3}
-        results.sort(key=lambda r: order.get(r.status, 9))
-        return results[0] if results else None
+        ranked = [(self._retrieval_rank(r, hits), order.get(r.status, 9), i, r)
+                  for i, r in enumerate(results)]
+        ranked = [row for row in ranked if row[0] < len(hits)]
+        return min(ranked)[3] if ranked else None
 
-    def _rule_answer(self, result: RuleResult, hits: list[SearchHit]) -> Answer:
-        citations = [self._locate(c) for c in result.citations]
+    def _rule_facts(self, facts: dict[str, Any]) -> dict[str, Any]:
+        """The facts the rule registry knows, in its form; a value the registry rejects
+        (an extraction it cannot read) is left out rather than failing the answer."""
+        converted = profile_to_facts(facts)
+        if "subject" not in facts:
+            converted.pop("subject", None)  # who asks is unknown: do not assume a worker
+        kept: dict[str, Any] = {}
+        for name, value in converted.items():
+            if name not in self.rules.registry.specs or value is None:
+                continue
+            try:
+                self.rules.registry.value(name, value)
+            except InvalidInput:
+                continue
+            kept[name] = value
+        return kept
+
+    def _evaluate(self, rule_id: str, facts: dict[str, Any], as_of: dt.date | None
+                  ) -> RuleResult:
+        """An expired rule is reported as expired, together with what it decided while it
+        was in force, so a question about that period still gets its answer."""
+        result = self.rules.evaluate(rule_id, facts, as_of)
+        end = (result.effective or {}).get("to")
+        if result.status == "expired" and end:
+            during = self.rules.evaluate(rule_id, facts, dt.date.fromisoformat(end))
+            during.status = "expired"
+            during.note = f"该规定的有效期至 {end}，现已过期"
+            return during
+        return result
+
+    def _retrieval_rank(self, result: RuleResult, hits: list[SearchHit]) -> int:
+        """Rank of the best retrieved passage holding one of the rule's cited clauses."""
+        quotes = [eval_normalize(c["quote"]) for c in result.citations]
+        for rank, hit in enumerate(hits):
+            text = eval_normalize(hit.text)
+            if any(q and q in text for q in quotes):
+                return rank
+        return len(hits)
+
+    def _rule_answer(self, result: RuleResult, quotes: list[Quote]) -> Answer:
+        """The rule's verdict and cited conditions, then the retrieved clauses that say
+        the same in the document's own words (quotes already cited are not repeated)."""
+        citations = _dedupe([self._locate(c) for c in result.citations] +
+                            [_quote_citation(q) for q in quotes[:2]])
         lead = replies.verdict_lead(result)
         body = replies.quote_lines(citations)
         answer = f"{lead}\n{body}" if body else lead
         if result.follow_up:
             answer += f"\n{result.follow_up}"
-        return Answer(answer, verdict=result.verdict, citations=citations,
+        verdict = result.verdict or ("conditional" if result.status == "undetermined" else None)
+        return Answer(answer, verdict=verdict, citations=citations,
                       rule_trace=[result.to_dict()], missing_facts=result.missing_facts,
                       follow_up=result.follow_up)
 
@@ -145,9 +216,8 @@ class Assistant:
                     ) -> Answer:
         if not quotes:
             quotes = [Quote(hits[0], hits[0].text, 0.0)]
-        citations = [Citation(q.hit.chunk_id, q.hit.doc_id, q.hit.title, q.hit.section, q.text)
-                     for q in quotes]
-        return Answer(replies.extractive(citations), citations=citations)
+        return Answer(replies.extractive(citations := [_quote_citation(q) for q in quotes]),
+                      citations=citations)
 
     @staticmethod
     def _finish(answer: Answer, script: str) -> Answer:

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import sessionmaker
 
 from assistant.answer import Answer, Assistant, clean_question
-from assistant.facts import apply_correction, extract_facts
+from assistant.facts import apply_correction
 from assistant.store import ChatSession, Turn, _now
 from corpus.errors import NotFound
 
@@ -44,7 +44,7 @@ class Conversations:
                                                facts)
             else:
                 answer = self.assistant.answer(text, questions[-CONTEXT_TURNS:], facts)
-                facts.update(extract_facts(text))
+                facts = apply_correction(facts, text)  # merges lists, replaces places
             ordinal = len(chat.turns)
             db.add(Turn(session_id=chat.id, ordinal=ordinal, role="user", text=text))
             db.add(Turn(session_id=chat.id, ordinal=ordinal + 1, role="assistant",

@@ -33,16 +33,25 @@ def verdict_lead(result: RuleResult) -> str:
     outcome: dict[str, Any] = result.outcome or {}
     benefit = outcome.get("benefit") or result.title
     if result.status == "expired":
-        return f"这条规定已经过期（{result.title}），不再适用；请以当地最新政策为准。"
+        period = f"有效期至 {result.effective.get('to')}" if result.effective.get("to") else ""
+        during = _decided(result, benefit)
+        return (f"注意：这是已过期的规定（{result.title}，{period}），"
+                f"现在是否仍执行请向当地人社部门确认。在有效期内：{during}")
     if result.status == "not_yet_effective":
         return f"这条规定尚未生效（{result.title}）。"
+    return _decided(result, benefit)
+
+
+def _decided(result: RuleResult, benefit: str) -> str:
     if result.verdict == "yes":
         return f"可以。{benefit}"
     if result.verdict == "no":
-        failed = [t["description"] for t in result.trace if t.get("status") == "fail"]
+        failed = [t.description for t in result.trace
+                  if t.status == "fail" and t.kind == "leaf"]
         reason = f"不符合的条件：{'；'.join(failed)}。" if failed else ""
         return f"不可以。{reason}".rstrip()
-    unknown = [t["description"] for t in result.trace if t.get("status") == "unknown"]
+    unknown = [t.description for t in result.trace
+               if t.status == "unknown" and t.kind == "leaf"]
     needs = f"需要满足：{'；'.join(unknown)}。" if unknown else ""
     return f"要看条件：{benefit}。{needs}".replace("。。", "。")
 

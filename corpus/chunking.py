@@ -135,7 +135,8 @@ def _blocks(lines: list[_Line], title: str) -> list[_Block]:
     while i < len(lines):
         line = lines[i]
         head = heading_label(line.text)
-        if head and (i < 3 and _same(line.text, title) or not outline.accepts(head[0])):
+        is_title = i < 3 and (_same(line.text, title) or line.text.startswith("# "))
+        if head and (is_title or not outline.accepts(head[0])):
             head = None
         if head:
             outline.open(*head)

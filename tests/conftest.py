@@ -50,3 +50,10 @@ def shipped_searcher(shipped_settings: Settings) -> Searcher:
 def empty_library(tmp_path: Path, embedder: Embedder) -> Library:
     """A fresh home per test, for tests that write."""
     return library(make_settings(tmp_path / "home"))
+
+
+@pytest.fixture(scope="session")
+def shipped_assistant(shipped_settings: Settings):
+    from assistant.home import assistant
+
+    return assistant(shipped_settings)

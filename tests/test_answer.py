@@ -1,0 +1,91 @@
+"""The answer contract: grounded, cited, in the user's script, and safe on bad input."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from corpus.db import Chunk, Document
+from corpus.errors import InvalidInput
+from corpus.normalize import detect_script, to_script
+
+SPEC_KEYS = {"answer", "verdict", "abstained", "citations", "rule_trace", "missing_facts",
+             "follow_up", "script"}
+
+
+def test_answer_object_has_the_documented_fields(shipped_assistant) -> None:
+    d = shipped_assistant.answer("内蒙古职业技能培训品牌多久征集公布一次？").to_dict()
+    assert set(d) >= SPEC_KEYS
+    assert d["citations"] and {"chunk_id", "doc_id", "title", "section", "quote"} <= set(
+        d["citations"][0])
+
+
+def test_every_citation_points_at_an_indexed_chunk_holding_the_quote(shipped_assistant) -> None:
+    index, _ = shipped_assistant.searcher.index()
+    texts = {r.chunk_id: r.text for r in index.records}
+    from corpus.normalize import eval_normalize
+
+    for q in ("江西计划遴选建设多少所第三方社会培训评价组织？", "我当过兵，能参加补贴培训吗？",
+              "线上培训平台能纳入两个目录一系统吗？"):
+        answer = shipped_assistant.answer(q)
+        for c in answer.citations:
+            assert c.chunk_id in texts
+            assert eval_normalize(c.quote) in eval_normalize(texts[c.chunk_id])
+
+
+def test_traditional_in_traditional_out_quotes_included(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("內蒙古的培訓品牌多久徵集公佈一次？")
+    assert answer.script == "zh-Hant"
+    assert detect_script(answer.answer) == "zh-Hant"
+    assert answer.citations
+    for c in answer.citations:
+        assert to_script(c.quote, "zh-Hant") == c.quote  # nothing left in Simplified
+    assert "徵集" in answer.answer or "品牌" in answer.answer
+
+
+def test_simplified_in_gets_simplified_quotes_from_a_traditional_document(shipped_assistant
+                                                                         ) -> None:
+    answer = shipped_assistant.answer("江西计划遴选建设多少所第三方社会培训评价组织？")
+    assert answer.script == "zh-Hans"
+    assert any(c.doc_id == "jx-2022-training-plan" for c in answer.citations)
+    assert "組織" not in answer.answer and "组织" in answer.answer
+
+
+def test_unrelated_question_abstains_and_points_to_12333(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("住房公积金怎么提取？")
+    assert answer.abstained
+    assert "12333" in answer.answer
+    assert answer.verdict is None
+
+
+@pytest.mark.parametrize("question,code", [("", "empty_question"), ("   ", "empty_question"),
+                                           ("问" * 10_000, "question_too_long")])
+def test_bad_questions_get_a_clear_error(shipped_assistant, question, code) -> None:
+    with pytest.raises(InvalidInput) as err:
+        shipped_assistant.answer(question)
+    assert err.value.code == code
+
+
+@pytest.mark.parametrize("question", ["😀😀😀", "？？？！！！", "......"])
+def test_emoji_or_punctuation_gets_a_request_to_rephrase(shipped_assistant, question) -> None:
+    answer = shipped_assistant.answer(question)
+    assert answer.abstained and not answer.citations
+    assert "问题" in answer.answer
+
+
+def test_english_question_gets_a_sensible_reply(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("Can veterans get training subsidies?")
+    assert answer.abstained and "中文" in answer.answer
+
+
+def test_markup_and_injection_strings_are_just_text(shipped_assistant, shipped_settings) -> None:
+    from corpus.home import library
+
+    with library(shipped_settings).sessions() as s:
+        before = (s.scalar(select(func.count(Document.id))), s.scalar(select(func.count(Chunk.id))))
+    answer = shipped_assistant.answer("<script>alert(1)</script>退役军人能参加职业技能培训吗？")
+    assert "<script>" not in answer.answer
+    shipped_assistant.answer("'; DROP TABLE documents; -- 培训补贴")
+    with library(shipped_settings).sessions() as s:
+        after = (s.scalar(select(func.count(Document.id))), s.scalar(select(func.count(Chunk.id))))
+    assert before == after
