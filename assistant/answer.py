@@ -28,7 +28,11 @@ from corpus.search import Searcher, SearchHit
 MAX_QUESTION_CHARS = 2000
 # A rule answers only when retrieval itself ranks one of its cited clauses this high:
 # the rule must be about what was asked, not merely share a keyword with it.
-RULE_DEPTH = 5
+RULE_DEPTH = 10
+# A yes/no question ("能否…", "能不能…", "可以…吗", "是…吗") asks for a verdict whatever
+# the intent router calls it.
+_YES_NO = re.compile(r"能否|可否|是否|能不能|可不可以|会不会|是不是|有没有|算不算|"
+                     r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎][?？]?\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -115,7 +119,7 @@ class Assistant:
         facts = {**(profile or {}), **extract_facts(" ".join([*context[-1:], text]))}
         facts.update(extract_facts(text))
         result = None
-        if intent.route in ("eligibility",):
+        if intent.route == "eligibility" or _YES_NO.search(text):
             result = self._apply_rules(text, context, facts, as_of, hits[:RULE_DEPTH])
         hits = hits[:5]
         quotes = best_quotes(hits, question_terms(text, context), index.bm25)
