@@ -32,7 +32,8 @@ RULE_DEPTH = 10
 # A yes/no question ("能否…", "能不能…", "可以…吗", "是…吗") asks for a verdict whatever
 # the intent router calls it.
 _YES_NO = re.compile(r"能否|可否|是否|能不能|可不可以|会不会|是不是|有没有|算不算|"
-                     r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎][?？]?\s*$")
+                     r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎][?？]?\s*$|"
+                     r"(?:能|可以)(?:参加|享受|申请|报名|领|拿)[^。？?]{0,10}[?？]?\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -74,6 +75,29 @@ def clean_question(question: object) -> str:
                            "只写最想问的一件事。", code="question_too_long",
                            detail={"length": len(text)})
     return text
+
+
+_REGION_FACTS = {"province", "city", "county", "hukou_province"}
+# Clauses that select among applicants: the general answer is "it depends", not "yes".
+_SELECTIVE = ("符合条件", "符合條件", "择优", "擇優", "遴选", "遴選")
+
+
+def _general_reading(result: RuleResult) -> RuleResult:
+    """A question about a category ("企业能否……", "平台能否纳入……") states no facts of
+    its own, so the rule cannot settle it for an individual. It is answered with what the
+    rule grants the category: "yes" (its conditions listed), or "conditional" where the
+    clause itself selects among applicants."""
+    leaves = [t for t in result.trace if t.kind == "leaf" and t.fact not in _REGION_FACTS]
+    if result.verdict is not None or not leaves or any(t.status != "unknown" for t in leaves):
+        return result
+    if any(t.status == "fail" for t in result.trace if t.kind == "leaf"):
+        return result
+    granted = (result.outcome or {}).get("verdict_if_pass", "yes")
+    quotes = "".join(c.get("quote", "") for c in result.citations)
+    selective = granted == "conditional" and any(m in quotes for m in _SELECTIVE)
+    result.verdict = "conditional" if selective else "yes"
+    result.note = (result.note + "；" if result.note else "") + "按政策对这一类对象的一般规定作答"
+    return result
 
 
 def _quote_citation(q: Quote) -> Citation:
@@ -174,11 +198,10 @@ class Assistant:
         result = self.rules.evaluate(rule_id, facts, as_of)
         end = (result.effective or {}).get("to")
         if result.status == "expired" and end:
-            during = self.rules.evaluate(rule_id, facts, dt.date.fromisoformat(end))
-            during.status = "expired"
-            during.note = f"该规定的有效期至 {end}，现已过期"
-            return during
-        return result
+            result = self.rules.evaluate(rule_id, facts, dt.date.fromisoformat(end))
+            result.status = "expired"
+            result.note = f"该规定的有效期至 {end}，现已过期"
+        return _general_reading(result)
 
     def _retrieval_rank(self, result: RuleResult, hits: list[SearchHit]) -> int:
         """Rank of the best retrieved passage holding one of the rule's cited clauses."""
@@ -199,7 +222,8 @@ class Assistant:
         answer = f"{lead}\n{body}" if body else lead
         if result.follow_up:
             answer += f"\n{result.follow_up}"
-        verdict = result.verdict or ("conditional" if result.status == "undetermined" else None)
+        undecided = result.status in ("undetermined", "expired") and result.missing_facts
+        verdict = result.verdict or ("conditional" if undecided else None)
         return Answer(answer, verdict=verdict, citations=citations,
                       rule_trace=[result.to_dict()], missing_facts=result.missing_facts,
                       follow_up=result.follow_up)
