@@ -134,8 +134,9 @@ class Assistant:
         hits = self.searcher.search(text, 10, context=context)
         index, _ = self.searcher.index()
         # The classifier may call a policy question chit-chat; the corpus has the last word.
+        topic = " ".join([*context[-1:], text])  # a follow-up is judged with its topic
         if intent.label in ("smalltalk", "out_of_scope") and \
-                not assess(text, hits[:5], index.bm25).answerable:
+                not assess(topic, hits[:5], index.bm25).answerable:
             reply = replies.smalltalk() if intent.label == "smalltalk" else replies.out_of_scope()
             return self._finish(Answer(reply, abstained=intent.label == "out_of_scope",
                                        intent=intent.label), script)
@@ -147,14 +148,16 @@ class Assistant:
             result = self._apply_rules(text, context, facts, as_of, hits[:RULE_DEPTH])
         hits = hits[:5]
         quotes = best_quotes(hits, question_terms(text, context), index.bm25)
-        if result is not None:
+        check = assess(topic, hits, index.bm25)
+        if check.asks_money and not check.states_money:
+            # No rule verdict answers "how much" when no passage states an amount.
+            answer = Answer(replies.abstain(hits), abstained=True)
+        elif result is not None:
             answer = self._rule_answer(result, quotes)
+        elif not check.answerable or not hits:
+            answer = Answer(replies.abstain(hits), abstained=True)
         else:
-            check = assess(text, hits, index.bm25)
-            if not check.answerable or not hits:
-                answer = Answer(replies.abstain(hits), abstained=True)
-            else:
-                answer = self._extractive(quotes, hits, check)
+            answer = self._extractive(quotes, hits, check)
         answer.intent = intent.label
         answer.facts = facts
         return self._finish(answer, script)
