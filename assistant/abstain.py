@@ -7,6 +7,9 @@ Two signals, both cheap and explainable:
   助学贷款代偿 leaves its rarest terms uncovered.
 * **missing amount** — a question asking for a sum of money (多少钱, 能领多少, 补贴标准 …)
   whose passages state no amount of money cannot be answered by quoting them.
+* **unseen concepts** — two or more nouns (or places) of the question that no document
+  on file uses at all and no synonym covers (分值 and 权重; 上海 and 能领): the files
+  are about something else.
 
 The coverage threshold is calibrated on the dev set (see ``bench/RESULTS.md``).
 """
@@ -18,12 +21,16 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+import jieba.posseg as pseg
+
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
 from corpus.search import SearchHit
 from corpus.tokenize import expand, tokenize
 
 COVERAGE_THRESHOLD = 0.5
+UNSEEN_LIMIT = 2
+_NOUN_TAGS = ("n", "vn", "s", "f")
 _FILLERS = Path(__file__).parent / "data" / "question_fillers.txt"
 _ASKS_MONEY = re.compile(
     r"多少钱|能领多少|领多少|拿多少|给多少|补多少|补贴多少|多少补贴|补助多少|多少补助|"
@@ -37,16 +44,20 @@ class Answerability:
     uncovered: list[str]
     asks_money: bool
     states_money: bool
+    unseen: list[str]
 
     @property
     def answerable(self) -> bool:
         if self.asks_money and not self.states_money:
             return False
+        if len(self.unseen) >= UNSEEN_LIMIT:
+            return False
         return self.coverage >= COVERAGE_THRESHOLD
 
     def to_dict(self) -> dict:
         return {"coverage": round(self.coverage, 3), "uncovered": self.uncovered,
-                "asks_money": self.asks_money, "states_money": self.states_money}
+                "asks_money": self.asks_money, "states_money": self.states_money,
+                "unseen": self.unseen}
 
 
 @lru_cache(maxsize=1)
@@ -73,4 +84,13 @@ def assess(question: str, hits: list[SearchHit], bm25: BM25, top: int = 3) -> An
     coverage = sum(weights[t] for t in covered) / total if total else 0.0
     uncovered = sorted((t for t in weights if t not in covered), key=lambda t: -weights[t])
     return Answerability(coverage, uncovered, bool(_ASKS_MONEY.search(norm_q)),
-                         bool(_MONEY.search(passages)))
+                         bool(_MONEY.search(passages)), unseen_concepts(norm_q, passages, bm25))
+
+
+def unseen_concepts(norm_question: str, passages: str, bm25: BM25) -> list[str]:
+    """Nouns and places of the question that the corpus never uses, nor its synonyms."""
+    skip = fillers()
+    return [w for w, tag in pseg.cut(norm_question)
+            if len(w) >= 2 and tag.startswith(_NOUN_TAGS) and w not in skip
+            and w not in bm25.vocab and w not in passages
+            and not any(c in passages for c in expand(w))]
