@@ -22,7 +22,7 @@ from assistant.intent import classify
 from assistant.rules.check import profile_to_facts
 from assistant.rules.engine import RuleBook, RuleResult
 from corpus.errors import InvalidInput
-from corpus.normalize import detect_script, eval_normalize, to_script
+from corpus.normalize import detect_script, eval_normalize, search_text, to_script
 from corpus.search import Searcher, SearchHit
 
 MAX_QUESTION_CHARS = 2000
@@ -100,6 +100,20 @@ def _general_reading(result: RuleResult) -> RuleResult:
     return result
 
 
+_DEPARTMENT = re.compile(
+    r"(?:由|是|归|找|向|到|给)([\u4e00-\u9fff]{1,10}?(?:厅|局|委员会|委|部|总工会))")
+
+
+def _asks_other_department(question: str, result: RuleResult) -> bool:
+    """"是由省人社厅负责吗？" when the rule names another department: the answer is no."""
+    department = (result.outcome or {}).get("department")
+    if not department:
+        return False
+    asked = [m.group(1) for m in _DEPARTMENT.finditer(search_text(question))]
+    target = search_text(department)
+    return bool(asked) and not any(a.lstrip("由是归找向到给省市区县") in target for a in asked)
+
+
 def _quote_citation(q: Quote) -> Citation:
     return Citation(q.hit.chunk_id, q.hit.doc_id, q.hit.title, q.hit.section, q.text)
 
@@ -153,7 +167,7 @@ class Assistant:
             # No rule verdict answers "how much" when no passage states an amount.
             answer = Answer(replies.abstain(hits), abstained=True)
         elif result is not None:
-            answer = self._rule_answer(result, quotes)
+            answer = self._rule_answer(text, result, quotes)
         elif not check.answerable or not hits:
             answer = Answer(replies.abstain(hits), abstained=True)
         else:
@@ -215,18 +229,20 @@ class Assistant:
                 return rank
         return len(hits)
 
-    def _rule_answer(self, result: RuleResult, quotes: list[Quote]) -> Answer:
+    def _rule_answer(self, question: str, result: RuleResult, quotes: list[Quote]) -> Answer:
         """The rule's verdict and cited conditions, then the retrieved clauses that say
         the same in the document's own words (quotes already cited are not repeated)."""
         citations = _dedupe([self._locate(c) for c in result.citations] +
                             [_quote_citation(q) for q in quotes[:2]])
+        undecided = result.status in ("undetermined", "expired") and result.missing_facts
+        verdict = result.verdict or ("conditional" if undecided else None)
         lead = replies.verdict_lead(result)
+        if verdict == "yes" and _asks_other_department(question, result):
+            verdict, lead = "no", replies.other_department(result)
         body = replies.quote_lines(citations)
         answer = f"{lead}\n{body}" if body else lead
         if result.follow_up:
             answer += f"\n{result.follow_up}"
-        undecided = result.status in ("undetermined", "expired") and result.missing_facts
-        verdict = result.verdict or ("conditional" if undecided else None)
         return Answer(answer, verdict=verdict, citations=citations,
                       rule_trace=[result.to_dict()], missing_facts=result.missing_facts,
                       follow_up=result.follow_up)

@@ -56,6 +56,11 @@ def _decided(result: RuleResult, benefit: str) -> str:
     return f"要看条件：{benefit}。{needs}".replace("。。", "。")
 
 
+def other_department(result: RuleResult) -> str:
+    benefit = (result.outcome or {}).get("benefit") or result.title
+    return f"不是。{benefit}。"
+
+
 def abstain(hits: list[SearchHit]) -> str:
     titles = list(dict.fromkeys(h.title for h in hits))[:3]
     covers = f"现有文件主要涉及：{'；'.join('《' + t + '》' for t in titles)}。" if titles else ""

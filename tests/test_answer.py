@@ -89,3 +89,24 @@ def test_markup_and_injection_strings_are_just_text(shipped_assistant, shipped_s
     with library(shipped_settings).sessions() as s:
         after = (s.scalar(select(func.count(Document.id))), s.scalar(select(func.count(Chunk.id))))
     assert before == after
+
+
+def test_asking_about_the_wrong_department_gets_no(shipped_assistant) -> None:
+    wrong = shipped_assistant.answer("湖北专项行动中，在校学生的培训是由省人社厅负责吗？")
+    right = shipped_assistant.answer("湖北专项行动中，在校学生的培训是由省教育厅负责吗？")
+    assert wrong.verdict == "no" and "教育厅" in wrong.answer
+    assert right.verdict == "yes"
+    assert wrong.rule_trace and wrong.rule_trace[0]["rule_id"] == "hb_1x_department_students"
+
+
+def test_a_rule_verdict_cites_its_conditions(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("我是湖北户籍，从农村出来打工的，能参加1+X证书培训吗？")
+    assert answer.verdict == "yes"
+    assert answer.answer.startswith("可以")
+    assert any(c.doc_id == "hb-2020-1x-report" for c in answer.citations)
+    assert answer.rule_trace[0]["trace"]
+
+
+def test_money_question_without_an_amount_on_file_abstains(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("在广州考电工证补贴能领多少钱？")
+    assert answer.abstained and "12333" in answer.answer
