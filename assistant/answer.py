@@ -32,7 +32,7 @@ RULE_DEPTH = 10
 # A yes/no question ("能否…", "能不能…", "可以…吗", "是…吗") asks for a verdict whatever
 # the intent router calls it.
 _YES_NO = re.compile(r"能否|可否|是否|能不能|可不可以|会不会|是不是|有没有|算不算|"
-                     r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎][?？]?\s*$|"
+                     r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎](?:[?？]|\s*$)|"
                      r"(?:能|可以)(?:参加|享受|申请|报名|领|拿)[^。？?]{0,10}[?？]?\s*$")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -75,6 +75,11 @@ def clean_question(question: object) -> str:
                            "只写最想问的一件事。", code="question_too_long",
                            detail={"length": len(text)})
     return text
+
+
+def _for_someone_else(result: RuleResult) -> bool:
+    """A rule about workers does not answer an enterprise's question (and vice versa)."""
+    return any(t.kind == "subject" and t.status == "fail" for t in result.trace)
 
 
 _REGION_FACTS = {"province", "city", "county", "hukou_province"}
@@ -183,7 +188,8 @@ class Assistant:
         retrieval ranks highest; a decided verdict before an undetermined one."""
         facts = self._rule_facts(facts)
         candidates = self.rules.relevant(" ".join([*context[-1:], text]), facts)
-        results = [self._evaluate(rule.id, facts, as_of) for rule in candidates]
+        results = [r for r in (self._evaluate(rule.id, facts, as_of) for rule in candidates)
+                   if not _for_someone_else(r)]
         order = {"applies": 0, "does_not_apply": 0, "undetermined": 1,
                  "not_yet_effective": 2, "expired": 3}
         ranked = [(self._retrieval_rank(r, hits), order.get(r.status, 9), i, r)

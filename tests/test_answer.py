@@ -110,3 +110,10 @@ def test_a_rule_verdict_cites_its_conditions(shipped_assistant) -> None:
 def test_money_question_without_an_amount_on_file_abstains(shipped_assistant) -> None:
     answer = shipped_assistant.answer("在广州考电工证补贴能领多少钱？")
     assert answer.abstained and "12333" in answer.answer
+
+
+def test_an_enterprise_is_not_answered_with_a_rule_for_workers(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("我们是一家企业，疫情期间想办新型学徒制，能不能在网上备案？")
+    for trace in answer.rule_trace:
+        assert "enterprise" in trace["subject"]
+    assert answer.verdict != "no"
