@@ -12,6 +12,7 @@ import datetime as dt
 import html
 import re
 from dataclasses import asdict, dataclass, field
+from pathlib import Path
 from typing import Any
 
 from assistant import replies
@@ -22,6 +23,7 @@ from assistant.intent import classify
 from assistant.rules.check import profile_to_facts
 from assistant.rules.engine import RuleBook, RuleResult
 from corpus.errors import InvalidInput
+from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, eval_normalize, search_text, to_script
 from corpus.search import Searcher, SearchHit
 
@@ -138,6 +140,8 @@ class Assistant:
     def __init__(self, searcher: Searcher, rules: RuleBook) -> None:
         self.searcher = searcher
         self.rules = rules
+        self._by_doc: dict[str, list[tuple[ChunkRecord, str]]] = {}
+        self._by_doc_build: Path | None = None
 
     def answer(self, question: str, context: list[str] | tuple[str, ...] = (),
                profile: dict[str, Any] | None = None, *, as_of: dt.date | None = None
@@ -255,13 +259,24 @@ class Assistant:
 
     def _locate(self, cite: dict[str, Any]) -> Citation:
         """The indexed chunk that holds a rule's quoted clause."""
-        index, _ = self.searcher.index()
+        chunks = self._chunks_by_doc().get(cite["doc"], [])
         needle = eval_normalize(cite["quote"])
-        for rec in index.records:
-            if rec.doc_id == cite["doc"] and needle in eval_normalize(rec.text):
+        for rec, norm in chunks:
+            if needle in norm:
                 return Citation(rec.chunk_id, rec.doc_id, rec.title, rec.section, cite["quote"])
-        title = next((r.title for r in index.records if r.doc_id == cite["doc"]), cite["doc"])
+        title = chunks[0][0].title if chunks else cite["doc"]
         return Citation(None, cite["doc"], title, cite.get("section") or "", cite["quote"])
+
+    def _chunks_by_doc(self) -> dict[str, list[tuple[ChunkRecord, str]]]:
+        """Each document's chunks with their normalised text, computed once per index
+        build rather than on every citation (the corpus may hold 100,000 chunks)."""
+        index, _ = self.searcher.index()
+        if self._by_doc_build != index.folder:
+            by_doc: dict[str, list[tuple[ChunkRecord, str]]] = {}
+            for rec in index.records:
+                by_doc.setdefault(rec.doc_id, []).append((rec, eval_normalize(rec.text)))
+            self._by_doc, self._by_doc_build = by_doc, index.folder
+        return self._by_doc
 
     # -- extractive ----------------------------------------------------------------------
     @staticmethod
