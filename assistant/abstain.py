@@ -25,6 +25,7 @@ import jieba.posseg as pseg
 
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
+from corpus.regions import regions, short_name
 from corpus.search import SearchHit
 from corpus.tokenize import expand, tokenize
 
@@ -78,7 +79,7 @@ def assess(question: str, hits: list[SearchHit], bm25: BM25, top: int = 3) -> An
     covered: set[str] = set()
     for term in content_terms(question):
         weights[term] = bm25.idf(term)
-        if term in passages or any(c in passages for c in expand(term)):
+        if _covered(term, passages):
             covered.add(term)
     total = sum(weights.values())
     coverage = sum(weights[t] for t in covered) / total if total else 0.0
@@ -92,5 +93,16 @@ def unseen_concepts(norm_question: str, passages: str, bm25: BM25) -> list[str]:
     skip = fillers()
     return [w for w, tag in pseg.cut(norm_question)
             if len(w) >= 2 and tag.startswith(_NOUN_TAGS) and w not in skip
-            and w not in bm25.vocab and w not in passages
-            and not any(c in passages for c in expand(w))]
+            and w not in bm25.vocab and not _covered(w, passages)]
+
+
+def _covered(term: str, passages: str) -> bool:
+    """The term, a synonym, or — for a place — a region above it ("九江" is covered by
+    passages about 江西: its policies apply there)."""
+    if term in passages or any(c in passages for c in expand(term)):
+        return True
+    region = regions().find(term)
+    if region is None:
+        return False
+    return any(short_name(r.name) in passages for r in regions().lineage(region)[1:]
+               if r.level != "national")

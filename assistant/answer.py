@@ -25,6 +25,7 @@ from assistant.rules.engine import RuleBook, RuleResult
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, eval_normalize, search_text, to_script
+from corpus.regions import regions
 from corpus.search import Searcher, SearchHit
 
 MAX_QUESTION_CHARS = 2000
@@ -36,6 +37,9 @@ RULE_DEPTH = 10
 _YES_NO = re.compile(r"能否|可否|是否|能不能|可不可以|会不会|是不是|有没有|算不算|"
                      r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎](?:[?？]|\s*$)|"
                      r"(?:能|可以)(?:参加|享受|申请|报名|领|拿)[^。？?]{0,10}[?？]?\s*$")
+# "怎么申请", "去哪里报名": a question about procedure is answered from the text, not
+# with a verdict, unless it also asks yes or no.
+_HOW = re.compile(r"怎么|怎样|如何|哪里|哪儿|去哪|在哪|流程|步骤|手续|材料|什么时候|多久")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -77,6 +81,16 @@ def clean_question(question: object) -> str:
                            "只写最想问的一件事。", code="question_too_long",
                            detail={"length": len(text)})
     return text
+
+
+def _place(facts: dict[str, Any]) -> str | None:
+    """The most specific place the asker is in or asks about: only the policies that apply
+    there (its own, its province's, national ones) can answer."""
+    for key in ("county", "city", "province"):
+        value = facts.get(key)
+        if isinstance(value, str) and regions().find(value) is not None:
+            return value
+    return None
 
 
 def _for_someone_else(result: RuleResult) -> bool:
@@ -154,7 +168,9 @@ class Assistant:
             return self._finish(Answer(reply, abstained=True, intent="unreadable"), script)
 
         intent = classify(text, context)
-        hits = self.searcher.search(text, 10, context=context)
+        facts = {**(profile or {}), **extract_facts(" ".join([*context[-1:], text]))}
+        facts.update(extract_facts(text))
+        hits = self.searcher.search(text, 10, context=context, region=_place(facts))
         index, _ = self.searcher.index()
         # The classifier may call a policy question chit-chat; the corpus has the last word.
         topic = " ".join([*context[-1:], text])  # a follow-up is judged with its topic
@@ -164,10 +180,8 @@ class Assistant:
             return self._finish(Answer(reply, abstained=intent.label == "out_of_scope",
                                        intent=intent.label), script)
 
-        facts = {**(profile or {}), **extract_facts(" ".join([*context[-1:], text]))}
-        facts.update(extract_facts(text))
         result = None
-        if intent.route == "eligibility" or _YES_NO.search(text):
+        if _YES_NO.search(text) or (intent.route == "eligibility" and not _HOW.search(text)):
             result = self._apply_rules(text, context, facts, as_of, hits[:RULE_DEPTH])
         hits = hits[:5]
         quotes = best_quotes(hits, question_terms(text, context), index.bm25)
@@ -198,8 +212,16 @@ class Assistant:
                  "not_yet_effective": 2, "expired": 3}
         ranked = [(self._retrieval_rank(r, hits), order.get(r.status, 9), i, r)
                   for i, r in enumerate(results)]
-        ranked = [row for row in ranked if row[0] < len(hits)]
-        return min(ranked)[3] if ranked else None
+        ranked = sorted(row for row in ranked if row[0] < len(hits))
+        if not ranked:
+            return None
+        # One rule's "no" does not answer "can I…" when another backed rule grants it
+        # ("去年技校毕业没找到工作": not a graduating-year student, but a recent graduate).
+        if ranked[0][3].verdict == "no":
+            granting = [row for row in ranked if row[3].verdict in ("yes", "conditional")]
+            if granting:
+                return granting[0][3]
+        return ranked[0][3]
 
     def _rule_facts(self, facts: dict[str, Any]) -> dict[str, Any]:
         """The facts the rule registry knows, in its form; a value the registry rejects

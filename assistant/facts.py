@@ -662,6 +662,69 @@ def extract_education(p: Parsed) -> str | None:
     return max(found, key=_EDU_RANK.__getitem__) if found else None
 
 
+# ---------------------------------------------------------------------------- schooling
+
+# Which school the speaker attends or left, and where they are in the school calendar:
+# the facts the youth and graduate rules read (school_type, in_graduation_year, …).
+_SCHOOLS = (
+    ("vocational", r"技工学校|技工院校|技师学院|技校|职业学校|职业院校|职业技术学院|"
+                   r"职校|职高|中专|中职|高职|大专|专科"),
+    ("university", r"大学|本科|高校|研究生|硕士|博士|大[一二三四]"),
+    ("high_school", r"高中|普高|高[一二三]"),
+    ("junior_high", r"初中"),
+)
+_SCHOOL = re.compile("|".join(f"(?P<{kind}>{alt})" for kind, alt in _SCHOOLS))
+# The school word must describe the speaker: "我是…技校的学生", "技校毕业", "读大专".
+_SCHOOL_ROLE = re.compile(r"^[^，。？！,?!]{0,6}?(的)?(应届|毕业|学生|在读|读书|生|念书|学员|读完)"
+                          r"|^$|^[，。？！,?!]")
+_SCHOOL_VERB = re.compile(r"(读|上|念|在|是)(过|完|了|的)?[^，。？！,?!]{0,6}$")
+_THIS_YEAR = re.compile(r"应届|毕业年度|今年(刚|才|夏天|六月|七月|6月|7月)?毕业|"
+                        r"今年(刚)?(从[^，。？！,?!]{1,10})?毕业")
+_FINAL_YEAR = re.compile(r"毕业班|毕业学年|大四|高三|最后一年|最后一学年|明年(就|要)?毕业|"
+                         r"快(要)?毕业|马上(就|要)?毕业|即将毕业")
+_YEARS_AGO = {"去年": 1, "前年": 2}
+_LEFT_AGO = re.compile(rf"(?P<w>去年|前年)[^，。？！,?!]{{0,8}}?毕业|"
+                       rf"毕业(已经|都|快)?(?P<n>{_NUM})年")
+_WISH = re.compile(r"想|要|打算|准备|希望|计划|考虑")
+
+
+def _own_schooling(p: Parsed, start: int, end: int) -> bool:
+    """Only what a named first-person speaker says ("我是技校的应届生"): "技校学生能…吗"
+    asks about a category, "我想读技校" is a wish."""
+    who = speaker(p, start)
+    if who.person != "first" or _WISH.search(p.s, who.after, start):
+        return False
+    return _first_person_fact(p, start, end) is True
+
+
+def extract_schooling(p: Parsed) -> Facts:
+    """``school_type``, ``in_graduation_year``, ``in_final_school_year`` and
+    ``years_since_graduation`` as the speaker states them of themselves."""
+    s = p.s
+    facts: Facts = {}
+    for m in _SCHOOL.finditer(s):
+        before = s[max(0, m.start() - 8):m.start()]
+        if not (_SCHOOL_ROLE.match(s[m.end():]) or _SCHOOL_VERB.search(before)):
+            continue
+        if not _own_schooling(p, m.start(), m.end()):
+            continue
+        facts["school_type"] = m.lastgroup
+        break
+    for pattern, fact in ((_THIS_YEAR, "in_graduation_year"),
+                          (_FINAL_YEAR, "in_final_school_year")):
+        m = pattern.search(s)
+        if m and _own_schooling(p, m.start(), m.end()):
+            facts[fact] = True
+    if facts.get("in_graduation_year"):
+        facts["years_since_graduation"] = 0
+    elif (m := _LEFT_AGO.search(s)) and _own_schooling(p, m.start(), m.end()):
+        years = _YEARS_AGO.get(m.group("w") or "") or parse_number(m.group("n") or "")
+        if years is not None:
+            facts["years_since_graduation"] = years
+            facts["in_graduation_year"] = years == 0
+    return facts
+
+
 def _first_person_fact(p: Parsed, start: int, end: int) -> bool | None:
     """A description the speaker gives of themselves, not a condition ("高中毕业生可以…")."""
     s = p.s
@@ -856,6 +919,7 @@ def extract_facts(text: str) -> Facts:
         "subject": subject,
     }
     facts.update({k: v for k, v in optional.items() if v is not None})
+    facts.update(extract_schooling(p))
     facts.update(extract_events(p))
     return facts
 

@@ -215,6 +215,30 @@ def test_education_named_as_a_condition_is_ignored() -> None:
     assert "education" not in extract_facts("本科及以上学历能申请吗")
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("我是江西技工学校今年的应届生", {"school_type": "vocational", "in_graduation_year": True,
+                                     "years_since_graduation": 0}),
+    ("我去年大专毕业，现在没工作", {"school_type": "vocational", "in_graduation_year": False,
+                                  "years_since_graduation": 1}),
+    ("我毕业两年了，本科", {"school_type": "university", "years_since_graduation": 2}),
+    ("我是大四学生", {"school_type": "university", "in_final_school_year": True}),
+    ("我在读高三", {"school_type": "high_school", "in_final_school_year": True}),
+    ("我在南昌读大学", {"school_type": "university"}),
+    ("我現在讀技校，明年畢業", {"school_type": "vocational", "in_final_school_year": True}),
+])
+def test_schooling(text: str, expected: dict[str, Any]) -> None:
+    assert has(extract_facts(text), **expected)
+
+
+@pytest.mark.parametrize("text", [
+    "技校学生能补贴吗", "大学生能参加吗", "我想读技校", "我儿子今年技校毕业",
+    "应届毕业生有什么政策",
+])
+def test_schooling_of_a_category_a_wish_or_someone_else_is_ignored(text: str) -> None:
+    facts = extract_facts(text)
+    assert not {"school_type", "in_graduation_year", "years_since_graduation"} & set(facts)
+
+
 @pytest.mark.parametrize(("text", "interest"), [
     ("想学电工", "电工"), ("我想学电工有什么课", "电工"), ("我想學電工", "电工"),
     ("想学新能源汽车维修，哪里有班", "新能源汽车维修"), ("我想考电工证", "电工"),
@@ -277,7 +301,8 @@ def test_a_whole_introduction() -> None:
                           "有电工四级证，没签劳动合同")
     assert facts == {
         "groups": ["退役军人"], "county": "于都县", "city": "赣州市", "province": "江西省",
-        "age": 30, "education": "高中", "interests_text": "新能源汽车维修",
+        "age": 30, "education": "高中", "school_type": "high_school",
+        "interests_text": "新能源汽车维修",
         "certificates": [{"occupation": "电工", "level": "四级"}], "has_labour_contract": False,
     }
 
