@@ -12,6 +12,7 @@ export TOKENIZERS_PARALLELISM := false
 .PHONY: run test setup install bench lint clean
 
 run: setup
+	$(BIN)/jnt setup --sample-catalog 3000
 	$(BIN)/jnt serve --host 127.0.0.1 --port 8000
 
 test: setup
@@ -32,6 +33,8 @@ $(VENV)/.installed: pyproject.toml
 
 bench: setup
 	$(BIN)/python bench/search_bench.py
+	$(BIN)/python bench/ask_bench.py --rounds 3
+	$(BIN)/python bench/match_bench.py
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -18,7 +18,7 @@ import typer
 
 from api import logs
 from corpus import home
-from corpus.errors import InvalidInput, JntError
+from corpus.errors import InvalidInput, JntError, NotFound
 from corpus.library import dumps
 from corpus.settings import get_settings
 
@@ -28,11 +28,15 @@ index_app = typer.Typer(no_args_is_help=True, help="检索索引")
 eval_app = typer.Typer(no_args_is_help=True, help="评测")
 model_app = typer.Typer(no_args_is_help=True, help="向量模型")
 rules_app = typer.Typer(no_args_is_help=True, help="资格规则")
+catalog_app = typer.Typer(no_args_is_help=True, help="培训项目目录")
+shortage_app = typer.Typer(no_args_is_help=True, help="紧缺职业目录")
 app.add_typer(rules_app, name="rules")
 app.add_typer(docs_app, name="docs")
 app.add_typer(index_app, name="index")
 app.add_typer(eval_app, name="eval")
 app.add_typer(model_app, name="model")
+app.add_typer(catalog_app, name="catalog")
+app.add_typer(shortage_app, name="shortage")
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="以 JSON 输出")]
 
@@ -52,7 +56,10 @@ def _date(value: str | None, name: str) -> dt.date | None:
 
 
 @app.command()
-def setup() -> None:
+def setup(
+    sample_catalog: Annotated[int, typer.Option(
+        "--sample-catalog", help="目录为空时导入 N 个示例培训项目（示例数据），0 为不导入")] = 0,
+) -> None:
     """准备本地目录：转换模型、导入自带政策文本、建立索引（已有则跳过）。"""
     settings = get_settings()
     from corpus.embedder import get_embedder
@@ -64,6 +71,26 @@ def setup() -> None:
                    f"索引 {report.index_build}")
     else:
         typer.echo(f"{settings.home} 已就绪。")
+    if sample_catalog > 0:
+        _ensure_sample_catalog(settings, sample_catalog)
+
+
+def _ensure_sample_catalog(settings: Any, n: int) -> None:
+    """An empty catalog gets the deterministic sample, and its texts are embedded now so
+    the first match is fast."""
+    import tempfile
+
+    from api.matching import matcher
+    from matcher.catalog import count_programs, import_catalog
+    from matcher.sample import generate, write_csv
+
+    if count_programs(settings) == 0:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "sample_catalog.csv"
+            write_csv(generate(n), path)
+            imported = import_catalog(settings, path, is_sample=True)
+        typer.echo(f"已导入示例培训项目 {imported.imported} 个（示例数据）。")
+    matcher(settings).snapshot()
 
 
 @app.command()
@@ -267,6 +294,61 @@ def eval_retrieval(
     _emit(report, as_json, format_report(report))
 
 
+SkipOpt = Annotated[bool, typer.Option("--skip-bad-rows", help="跳过有问题的行，导入其余各行")]
+
+
+def _skipped_lines(report: dict[str, Any]) -> str:
+    lines = sorted({e["line"] for e in report["errors"]})
+    shown = "、".join(str(n) for n in lines[:20]) + ("…" if len(lines) > 20 else "")
+    return f"；跳过第 {shown} 行" if lines else ""
+
+
+@catalog_app.command("import")
+def catalog_import(
+    file: Annotated[Path, typer.Argument(help="培训项目目录：CSV、XLSX（第一个工作表）或 JSONL")],
+    skip_bad_rows: SkipOpt = False,
+    sample: Annotated[bool, typer.Option("--sample", help="标记为示例数据")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """导入培训项目目录（按项目编号新增或更新）。有问题的行默认整份不导入。"""
+    from matcher.catalog import import_catalog
+
+    report = import_catalog(get_settings(), file, skip_bad_rows=skip_bad_rows,
+                            is_sample=sample).to_dict()
+    _emit(report, as_json, f"{report['file']}：导入 {report['imported']} 个项目"
+                           f"（新增 {report['created']}，更新 {report['updated']}）"
+                           f"{_skipped_lines(report)}")
+
+
+@catalog_app.command("list")
+def catalog_list(
+    limit: Annotated[int, typer.Option("--limit", help="最多列出几条")] = 20,
+    as_json: JsonOpt = False,
+) -> None:
+    """列出已导入的培训项目。"""
+    from matcher.catalog import list_programs
+
+    programs = list_programs(get_settings(), limit)
+    lines = [f"{p['program_id']}\t{p['province']}{p['city'] or ''}{p['county'] or ''}\t"
+             f"{p['occupation']}\t{p['level'] or '-'}\t{p['title']}" for p in programs]
+    _emit(programs, as_json, "\n".join(lines) or "（还没有培训项目）")
+
+
+@shortage_app.command("import")
+def shortage_import(
+    file: Annotated[Path, typer.Argument(help="紧缺职业目录 CSV（region, period, occupation, …）")],
+    skip_bad_rows: SkipOpt = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """导入紧缺职业目录；文件中每个地区和期别整体替换已有的同一目录。"""
+    from matcher.catalog import import_shortage
+
+    report = import_shortage(get_settings(), file, skip_bad_rows=skip_bad_rows).to_dict()
+    lists = "，".join(f"{x['region']} {x['period']} {x['entries']} 个" for x in report["lists"])
+    _emit(report, as_json, f"{report['file']}：导入 {report['imported']} 个紧缺职业（{lists}）"
+                           f"{_skipped_lines(report)}")
+
+
 @app.command()
 def serve(
     host: Annotated[str, typer.Option()] = "127.0.0.1",
@@ -278,6 +360,140 @@ def serve(
 
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="warning")
+
+
+# -- matcher -----------------------------------------------------------------------------
+match_app = typer.Typer(invoke_without_command=True, help="培训项目匹配")
+brand_app = typer.Typer(no_args_is_help=True, help="培训品牌")
+occupations_app = typer.Typer(no_args_is_help=True, help="职业")
+app.add_typer(match_app, name="match")
+app.add_typer(brand_app, name="brand")
+app.add_typer(occupations_app, name="occupations")
+
+
+def _read_json_file(path: Path | None, what: str, code: str) -> Any:
+    if path is None:
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InvalidInput(f"找不到{what}文件：{path}", code="file_not_found",
+                           detail={"path": str(path)}) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"{what}文件不是有效的 JSON：{error}", code=code,
+                           detail={"path": str(path)}) from None
+
+
+def _result_lines(result: dict[str, Any]) -> str:
+    lines = [f"{i}. {r['title']}｜{r['provider']}｜{r['city'] or r['province']}｜"
+             f"{r['mode']}｜得分 {r['score']:.3f}\n   " + "；".join(r["reasons"])
+             for i, r in enumerate(result["results"], 1)]
+    if result["assumptions"]:
+        lines.append("假设：" + "".join(result["assumptions"]))
+    return "\n".join(lines)
+
+
+@match_app.callback()
+def match(
+    ctx: typer.Context,
+    profile: Annotated[Path | None, typer.Option("--profile", help="劳动者画像 JSON")] = None,
+    k: Annotated[int, typer.Option("--k")] = 10,
+    weights_file: Annotated[Path | None, typer.Option("--weights", help="权重 JSON")] = None,
+    why_not: Annotated[str | None, typer.Option("--why-not", help="项目编号")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """为劳动者排序培训项目，并说明理由；--why-not 说明某个项目为什么没排上。"""
+    if ctx.invoked_subcommand is not None:
+        return
+    from api.matching import matcher
+
+    data = _read_json_file(profile, "画像", "bad_profile") if profile else {}
+    overrides = _read_json_file(weights_file, "权重", "bad_weights")
+    today = _date(as_of, "as_of")
+    m = matcher(get_settings())
+    if why_not:
+        out = m.why_not(data, why_not, k=k, weight_overrides=overrides, today=today)
+        text = "；".join(r["reason"] for r in out["rules"]) if out["excluded"] else \
+            f"未被排除，排在第 {out['rank']} 位。" + "；".join(out.get("behind", []))
+        _emit(out, as_json, text)
+        return
+    result = m.match(data, k=k, weight_overrides=overrides, today=today)
+    _emit(result, as_json, _result_lines(result))
+
+
+@match_app.command("guide")
+def match_guide(
+    profile: Annotated[Path | None, typer.Option("--profile", help="劳动者画像 JSON")] = None,
+    k: Annotated[int, typer.Option("--k")] = 5,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """引导式匹配：给出最能改变推荐结果的下一个问题。"""
+    from api.matching import matcher
+    from matcher.guide import guide
+
+    data = _read_json_file(profile, "画像", "bad_profile") if profile else {}
+    out = guide(matcher(get_settings()), data, k=k, today=_date(as_of, "as_of"))
+    question = out["next_question"]
+    text = ("推荐已稳定，无需再问。" if out["stable"] else
+            f"下一个问题：{question['question']}（{' / '.join(question['options'])}）")
+    _emit(out, as_json, text)
+
+
+@brand_app.command("check")
+def brand_check(
+    program: Annotated[str | None, typer.Option("--program", help="项目编号")] = None,
+    file: Annotated[Path | None, typer.Option(
+        "--file", help="项目编号列表，每行一个")] = None,
+    as_of: Annotated[str | None, typer.Option("--as-of")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """按品牌规则判断项目够得上哪一级培训品牌，列出不满足的条件及依据。"""
+    from api.matching import matcher
+    from assistant.home import rulebook
+    from matcher.brand import check_program
+    from matcher.db import Program
+
+    ids = [program] if program else []
+    if file:
+        ids += [line.strip() for line in _read_text(file).splitlines() if line.strip()]
+    if not ids:
+        raise InvalidInput("请用 --program 指定项目编号，或用 --file 给出编号列表。",
+                           code="no_program")
+    m = matcher(get_settings())
+    results = []
+    with m.sessions() as session:
+        for pid in ids:
+            row = session.get(Program, pid)
+            if row is None:
+                raise NotFound(f"目录中没有编号为“{pid}”的项目。", code="program_not_found",
+                               detail={"program_id": pid})
+            results.append(check_program(rulebook(), row, _date(as_of, "as_of")))
+    text = "\n".join(f"{r['program_id']} {r['title']}：可达 {r['qualified_tier'] or '无'}"
+                     f"（标注 {r['labelled']}）" + (f"；{r['note']}" if r["note"] else "")
+                     for r in results)
+    _emit(results if len(results) > 1 else results[0], as_json, text)
+
+
+def _read_text(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InvalidInput(f"找不到文件：{path}", code="file_not_found",
+                           detail={"path": str(path)}) from None
+
+
+@occupations_app.command("resolve")
+def occupations_resolve(text: str, k: Annotated[int, typer.Option("--k")] = 3,
+                        as_json: JsonOpt = False) -> None:
+    """把口语（“电焊”“开叉车的”）对应到职业分类大典的职业和编码。"""
+    from api.matching import resolver
+
+    found = [r.to_dict() for r in resolver(get_settings()).resolve(text, k=k)]
+    _emit(found, as_json, "\n".join(f"{r['code']} {r['name']}（{r['via']}）" for r in found)
+          or "没有找到对应的职业。")
+
 
 
 def main() -> None:

@@ -1,0 +1,55 @@
+"""The matcher wired to the assistant for one home, built once per process.
+
+The matcher does not import the assistant (dependencies point api → assistant, matcher →
+corpus); the service hands it the rule book (subsidy eligibility, brand tiers) and the
+assistant's group synonyms ("当过兵" → 退役军人) here.
+
+Occupation vectors depend only on the model and the shipped classification, so they are
+cached beside the converted model and shared by every home, like the model itself;
+program vectors belong to a catalog and live in the home.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import matcher.db  # noqa: F401  (registers the catalog tables before the engine is made)
+from assistant.facts import extract_facts
+from assistant.home import rulebook
+from corpus.db import session_factory
+from corpus.embedder import get_embedder
+from corpus.settings import Settings, get_settings
+from matcher.occupations import OccupationResolver
+from matcher.ranking import Matcher
+from matcher.vectors import VectorCache
+
+
+def normalize_group(word: str) -> list[str]:
+    """A counselor's word for a group, read as the worker saying it of themselves."""
+    for sentence in (f"我是{word}", f"我{word}"):
+        groups = extract_facts(sentence).get("groups")
+        if groups:
+            return list(groups)
+    return []
+
+
+@lru_cache(maxsize=4)
+def _resolver(settings: Settings) -> OccupationResolver:
+    return OccupationResolver(get_embedder(settings), settings.model_cache.parent / "vectors")
+
+
+def resolver(settings: Settings | None = None) -> OccupationResolver:
+    return _resolver(settings or get_settings())
+
+
+@lru_cache(maxsize=4)
+def _matcher(settings: Settings) -> Matcher:
+    settings.ensure_home()
+    cache = VectorCache(settings.home / "matcher" / "vectors", "programs",
+                        get_embedder(settings))
+    return Matcher(session_factory(settings.db_url), _resolver(settings), cache, rulebook(),
+                   normalize_group)
+
+
+def matcher(settings: Settings | None = None) -> Matcher:
+    return _matcher(settings or get_settings())
