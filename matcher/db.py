@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 
 from sqlalchemy import JSON, Boolean, Date, DateTime, Float, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from corpus.db import Base
 
@@ -74,3 +74,30 @@ class ShortageEntry(Base):
     occupation_code: Mapped[str | None] = mapped_column(String(20), index=True)
     rank: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str | None] = mapped_column(Text)
+
+
+class CatalogState(Base):
+    """One row whose ``version`` every catalog or shortage import increments in its own
+    transaction: a ranking process learns the catalog changed from a primary-key read,
+    not from scanning 100,000 rows (and another process's import is seen at once)."""
+
+    __tablename__ = "catalog_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, default=0)
+    changed_at: Mapped[dt.datetime | None] = mapped_column(DateTime)
+
+
+def bump_version(session: Session, when: dt.datetime) -> None:
+    """Increment the catalog version inside the caller's transaction."""
+    state = session.get(CatalogState, 1, with_for_update=True)
+    if state is None:
+        session.add(CatalogState(id=1, version=1, changed_at=when))
+    else:
+        state.version += 1
+        state.changed_at = when
+
+
+def current_version(session: Session) -> int:
+    state = session.get(CatalogState, 1, populate_existing=True)
+    return state.version if state else 0

@@ -9,6 +9,7 @@ source produced it, so a counselor can see why "带货主播" became 互联网�
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -24,6 +25,7 @@ SYNONYMS = Path(__file__).parent / "data" / "occupation_synonyms.yaml"
 # Below this cosine the nearest definition is a guess, not a match (measured on the
 # synonym table: true pairs score 0.84–0.93 with e5-small, unrelated ones 0.72–0.80).
 EMBEDDING_FLOOR = 0.82
+QUERY_MEMORY = 4096  # query vectors kept (1.5 kB each)
 _GENERIC_ALIASES = frozenset(("经理", "主管", "助理", "专员", "工程师", "技术员", "操作工", "员工"))
 
 
@@ -63,11 +65,16 @@ def _alias_index() -> dict[str, tuple[str, ...]]:
     return {k: tuple(dict.fromkeys(v)) for k, v in index.items()}
 
 
+@lru_cache(maxsize=1)
+def _phrases_longest_first() -> tuple[str, ...]:
+    return tuple(sorted(synonym_table(), key=len, reverse=True))
+
+
 def _by_table(text: str) -> list[Resolved]:
     """Synonym phrases in the text, longest first; a phrase inside a longer one is skipped."""
     found: list[Resolved] = []
     taken: list[tuple[int, int]] = []
-    for phrase in sorted(synonym_table(), key=len, reverse=True):
+    for phrase in _phrases_longest_first():
         start = text.find(phrase)
         if start < 0 or any(a <= start < b for a, b in taken):
             continue
@@ -93,6 +100,8 @@ class OccupationResolver:
         self.encoder = encoder
         self._cache = VectorCache(cache_folder, "occupations", encoder)
         self._matrix: np.ndarray | None = None
+        self._queries: dict[str, np.ndarray] = {}
+        self._lock = threading.Lock()
 
     @property
     def occupations(self) -> tuple[Occupation, ...]:
@@ -106,16 +115,32 @@ class OccupationResolver:
 
     def resolve(self, text: str, k: int = 3) -> list[Resolved]:
         """The occupations ``text`` names, best first; empty when nothing is close."""
-        norm = search_text(text or "")
-        if not norm.strip():
-            return []
-        exact = _dedupe(_by_table(norm) + _by_name(norm))
-        if exact:
+        exact = self.named(text)
+        if exact or not (text or "").strip():
             return exact[:k]
         return self.nearest(text, k)
 
+    @staticmethod
+    def named(text: str) -> list[Resolved]:
+        """Only occupations the text names outright (synonym table, names, aliases): no
+        embedding, so it costs microseconds."""
+        norm = search_text(text or "")
+        return _dedupe(_by_table(norm) + _by_name(norm)) if norm.strip() else []
+
+    def query_vector(self, text: str) -> np.ndarray:
+        """The query embedding of ``text``, remembered: a counselor re-ranks the same
+        profile many times (weights, why-not, and the guide's what-ifs)."""
+        vector = self._queries.get(text)
+        if vector is None:
+            vector = self.encoder.encode_queries([text])[0]
+            with self._lock:
+                if len(self._queries) >= QUERY_MEMORY:
+                    self._queries.pop(next(iter(self._queries)))
+                self._queries[text] = vector
+        return vector
+
     def nearest(self, text: str, k: int = 3, floor: float = EMBEDDING_FLOOR) -> list[Resolved]:
-        query = self.encoder.encode_queries([text])[0]
+        query = self.query_vector(text)
         scores = self.matrix() @ query
         best = np.argsort(-scores)[:k]
         return [Resolved(self.occupations[i].code, self.occupations[i].name, float(scores[i]),

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from corpus.db import Document
 from corpus.errors import InvalidInput, NotFound
 from matcher import factors as F
 from matcher import vocab, weights
-from matcher.db import Program
+from matcher.db import current_version
 from matcher.filters import Context, eligible, excluded_by, held_levels
 from matcher.occupations import OccupationResolver
 from matcher.profile import GroupNormalizer, Profile, parse_profile
@@ -56,7 +56,7 @@ class Matcher:
         self.rules = rules
         self.groups = groups
         self._lock = threading.Lock()
-        self._version: tuple[Any, ...] | None = None
+        self._version: int | None = None
         self._snapshot: Snapshot | None = None
         self._title_rows: np.ndarray | None = None
         self._title_matrix: np.ndarray | None = None
@@ -68,8 +68,7 @@ class Matcher:
         """The catalog as columns, reloaded when it changes (checked on every request:
         another process may have imported)."""
         with self.sessions() as session:
-            version = tuple(session.execute(
-                select(func.count(Program.program_id), func.max(Program.updated_at))).one())
+            version = current_version(session)
             with self._lock:
                 if self._snapshot is None or version != self._version:
                     snap = load_snapshot(session)
@@ -107,7 +106,7 @@ class Matcher:
         subsidy = training_subsidy(self.rules, profile, today, self._titles)
         outcome, employment, passing = F.outcomes(snap)
         held = held_levels(profile)
-        practised = {r.code for r in self.resolver.resolve(profile.current_occupation or "")}
+        practised = {r.code for r in self.resolver.named(profile.current_occupation or "")}
         values = {
             "fit": F.fit(similarity, named),
             "shortage": F.shortage(snap, in_force),
@@ -125,14 +124,13 @@ class Matcher:
 
     def _fit_inputs(self, profile: Profile, snap: Snapshot, assumptions: list[str]
                     ) -> tuple[np.ndarray, np.ndarray]:
-        named_codes = {r.code for r in self.resolver.resolve(profile.interests_text, k=5)
-                       if r.via != "embedding"}
+        named_codes = {r.code for r in self.resolver.named(profile.interests_text)[:5]}
         named = snap.is_occupation(named_codes)
         if not profile.text:
             assumptions.append("未说明想学什么或会做什么，契合度按中性计；"
                                "补充兴趣或技能后排序会更准。")
             return np.full(len(snap), (F.FIT_LOW + F.FIT_HIGH) / 2), named
-        query = self.resolver.encoder.encode_queries([profile.text])[0]
+        query = self.resolver.query_vector(profile.text)
         assert self._title_matrix is not None and self._title_rows is not None
         assert self._occ_rows is not None
         title_sim = (self._title_matrix @ query)[self._title_rows]
