@@ -445,7 +445,7 @@ def match_guide(
 def brand_check(
     program: Annotated[str | None, typer.Option("--program", help="项目编号")] = None,
     file: Annotated[Path | None, typer.Option(
-        "--file", help="项目编号列表，每行一个")] = None,
+        "--file", help="项目编号列表（每行一个），或 CSV/XLSX/JSONL 目录文件")] = None,
     as_of: Annotated[str | None, typer.Option("--as-of")] = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -455,21 +455,28 @@ def brand_check(
     from matcher.brand import check_program
     from matcher.db import Program
 
-    ids = [program] if program else []
-    if file:
-        ids += [line.strip() for line in _read_text(file).splitlines() if line.strip()]
-    if not ids:
-        raise InvalidInput("请用 --program 指定项目编号，或用 --file 给出编号列表。",
-                           code="no_program")
-    m = matcher(get_settings())
+    today = _date(as_of, "as_of")
     results = []
-    with m.sessions() as session:
+    if file and file.suffix.lower() in (".csv", ".xlsx", ".jsonl"):
+        # A catalog file checked before (or without) importing it: its valid rows.
+        from matcher.catalog_format import parse_file
+
+        parsed = parse_file(file)
+        results = [check_program(rulebook(), Program(**row.record()), today)
+                   for row in parsed.rows]
+    ids = [program] if program else []
+    if file and not results:
+        ids += [line.strip() for line in _read_text(file).splitlines() if line.strip()]
+    if not ids and not results:
+        raise InvalidInput("请用 --program 指定项目编号，或用 --file 给出编号列表或目录文件。",
+                           code="no_program")
+    with matcher(get_settings()).sessions() as session:
         for pid in ids:
             row = session.get(Program, pid)
             if row is None:
                 raise NotFound(f"目录中没有编号为“{pid}”的项目。", code="program_not_found",
                                detail={"program_id": pid})
-            results.append(check_program(rulebook(), row, _date(as_of, "as_of")))
+            results.append(check_program(rulebook(), row, today))
     text = "\n".join(f"{r['program_id']} {r['title']}：可达 {r['qualified_tier'] or '无'}"
                      f"（标注 {r['labelled']}）" + (f"；{r['note']}" if r["note"] else "")
                      for r in results)

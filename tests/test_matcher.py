@@ -345,6 +345,10 @@ def test_jnt_match_why_not_guide_brand_and_resolve(home: Settings, tmp_path: Pat
     assert "stable" in step and "candidates" in step
     brand = json.loads(jnt(home.home, "brand", "check", "--program", "NM1", "--json").stdout)
     assert brand["qualified_tier"] == "自治区级"
+    nm_rows = [r for r in CATALOG if r["program_id"] in ("NM1", "NM2")]
+    from_file = json.loads(jnt(home.home, "brand", "check", "--file",
+                               str(write_catalog(tmp_path / "nm.csv", nm_rows)), "--json").stdout)
+    assert [r["qualified_tier"] for r in from_file] == ["自治区级", "盟市级"]
     occ = json.loads(jnt(home.home, "occupations", "resolve", "开叉车的", "--json").stdout)
     assert occ[0]["name"] == "起重装卸机械操作工"
     bad = tmp_path / "bad.json"
@@ -352,3 +356,19 @@ def test_jnt_match_why_not_guide_brand_and_resolve(home: Settings, tmp_path: Pat
     proc = jnt(home.home, "match", "--profile", str(bad), "--json", check=False)
     assert proc.returncode == 2 and json.loads(proc.stdout)["error"]["code"] == "bad_age"
     assert "Traceback" not in proc.stderr
+
+
+# ----------------------------------------------------------------------------- PostgreSQL
+
+def test_a_ranking_on_postgresql_equals_the_one_on_sqlite(
+        home: Settings, tmp_path_factory: pytest.TempPathFactory, postgres_database: Any) -> None:
+    from tests.postgres import fresh_schema
+
+    folder = tmp_path_factory.mktemp("matcher-pg")
+    pg = Settings(home=folder / "home", database_url=fresh_schema(postgres_database))
+    import_catalog(pg, write_catalog(folder / "catalog.csv", CATALOG))
+    profile = {**GANZHOU, "groups": ["当过兵"], "interests_text": "想学电焊"}
+    on_sqlite = matcher(home).match(profile, k=20, today=TODAY)
+    on_postgres = matcher(pg).match(profile, k=20, today=TODAY)
+    assert ids(on_postgres) and ids(on_postgres) == ids(on_sqlite)
+    assert on_postgres["results"] == on_sqlite["results"]
