@@ -1,81 +1,188 @@
-"""The HTTP service. This issue serves ``/healthz`` and ``/v1/search``; the full API
-comes with the service issue."""
+"""The HTTP service: ``create_app`` wires the ``/v1`` routers, middleware and error shapes.
+
+Every error a client sees is ``{code, message, detail}`` with a Chinese message; invalid
+input is 422 with field paths; no stack trace ever leaves the process (it goes to the log).
+"""
 
 from __future__ import annotations
 
-import datetime as dt
-from typing import Annotated
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
 
-from fastapi import Depends, FastAPI, Query, Request
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import logs
-from corpus import home
-from corpus.errors import InvalidInput, JntError
-from corpus.search import MAX_K, Searcher
-from corpus.settings import get_settings
+from api import logs, pages
+from api.deps import get_searcher  # noqa: F401  (re-exported: tests override it)
+from api.jobs import JobRunner
+from api.routers import (
+    ask,
+    auth,
+    catalog,
+    chat,
+    documents,
+    eligibility,
+    feedback,
+    jobs,
+    match,
+    occupations,
+    ops,
+    programs,
+    search,
+    shortage,
+    shortlist,
+)
+from api.security import TokenBuckets, rate_keys
+from corpus.errors import JntError
+from corpus.settings import Settings, get_settings
+
+log = logging.getLogger("jnt.api")
+UPLOAD_PATHS = ("/v1/documents", "/v1/catalog/import")
+UNMETERED = ("/healthz", "/readyz", "/metrics")
 
 
-class SearchResultOut(BaseModel):
-    chunk_id: str
-    doc_id: str
-    title: str
-    section: str
-    text: str
-    score: float
+def _error(code: str, message: str, detail: Any, status: int) -> JSONResponse:
+    return JSONResponse({"code": code, "message": message, "detail": detail}, status_code=status)
 
 
-class SearchOut(BaseModel):
-    query: str
-    results: list[SearchResultOut]
+class BodyTooLarge(JntError):
+    code = "body_too_large"
+    status = 413
 
 
-def get_searcher() -> Searcher:
-    return home.searcher()
+class BodyLimit:
+    """Refuse bodies over the limit (1 MB; uploads have their own) by Content-Length and,
+    for bodies without one, while they stream in."""
+
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    def _limit(self, path: str) -> int:
+        if path.startswith(UPLOAD_PATHS):
+            return self.settings.max_upload_bytes
+        return self.settings.max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        limit = self._limit(scope["path"])
+        error = BodyTooLarge(f"请求内容太大（上限 {limit // 1000} KB）。",
+                             detail={"limit_bytes": limit})
+        length = dict(scope["headers"]).get(b"content-length", b"")
+        if length.isdigit() and int(length) > limit:
+            await _error(error.code, error.message, error.detail, 413)(scope, receive, send)
+            return
+        received = 0
+
+        async def limited() -> Message:
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > limit:
+                    raise error
+            return message
+
+        await self.app(scope, limited, send)
 
 
-def create_app() -> FastAPI:
-    settings = get_settings()
-    logs.configure(settings.ensure_home())
-    app = FastAPI(title="技能通 API", version="0.1.0")
+def _mark_route(request: Request) -> None:
+    """Record the route template (not the raw path: ids would explode the label set) in
+    ``request.state``, which the metrics middleware shares with the endpoint."""
+    path = getattr(request.scope.get("route"), "path", None)
+    if path and request.url.path.startswith("/v1/") and not path.startswith("/v1/"):
+        path = "/v1" + path  # an included router's route knows only its own part
+    request.state.route = path or "unmatched"
 
+
+def _middleware(app: FastAPI, settings: Settings) -> None:
+    buckets = TokenBuckets()
+
+    async def rate_limit(request: Request,
+                         call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        if request.url.path not in UNMETERED and request.method != "OPTIONS":
+            for key, per_minute in rate_keys(request, settings):
+                if not buckets.allow(key, per_minute):
+                    return _error("rate_limited", "请求太频繁，请稍后再试。",
+                                  {"limit_per_minute": per_minute}, 429)
+        return await call_next(request)
+
+    async def metered(request: Request,
+                      call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        start = time.perf_counter()
+        state = request.state  # created here so the endpoint's request shares it
+        status = 500
+        try:
+            response = await call_next(request)
+            status = response.status_code
+            return response
+        finally:
+            app.state.metrics.record(request.method, getattr(state, "route", "unmatched"),
+                                     status,
+                                     time.perf_counter() - start)
+
+    # Added innermost first: CORS wraps everything, so 413 and 429 carry its headers too.
+    app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=rate_limit)
+    app.add_middleware(BaseHTTPMiddleware, dispatch=metered)
+    origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
+    app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
+                       allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
+                       allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+
+
+def _handlers(app: FastAPI) -> None:
     @app.exception_handler(JntError)
     async def _jnt_error(_: Request, exc: JntError) -> JSONResponse:
         return JSONResponse(exc.to_dict(), status_code=exc.status)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
+        errors = exc.errors()
+        if any(e.get("type") == "json_invalid" for e in errors):
+            return _error("malformed_json", "请求内容不是有效的 JSON。",
+                          [{"field": "body", "reason": "JSON 格式错误"}], 400)
         fields = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
-                  for e in exc.errors()]
-        return JSONResponse({"code": "invalid_request", "message": "请求参数有误。",
-                             "detail": fields}, status_code=422)
+                  for e in errors]
+        return _error("invalid_request", "请求参数有误。", fields, 422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
+        messages = {400: ("malformed_json", "请求内容无法解析，请发送有效的 JSON。"),
+                    404: ("not_found", "找不到这个地址。"),
+                    405: ("method_not_allowed", "不支持这种请求方法。")}
+        code, message = messages.get(exc.status_code, ("http_error", "请求无法处理。"))
+        return _error(code, message, None, exc.status_code)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        import logging
+        log.exception("unexpected error")
+        return _error("internal", "服务内部错误，请稍后再试。", None, 500)
 
-        logging.getLogger("jnt.api").exception("unexpected error")
-        return JSONResponse({"code": "internal", "message": "服务内部错误，请稍后再试。",
-                             "detail": None}, status_code=500)
 
-    @app.get("/healthz")
-    def healthz() -> dict[str, str]:
-        return {"status": "ok"}
-
-    @app.get("/v1/search", response_model=SearchOut)
-    def search(
-        searcher: Annotated[Searcher, Depends(get_searcher)],
-        q: Annotated[str, Query(description="问题")] = "",
-        k: Annotated[int, Query(ge=1, le=MAX_K)] = 5,
-        region: str | None = None,
-        doc_type: str | None = None,
-        as_of: dt.date | None = None,
-    ) -> SearchOut:
-        if not q.strip():
-            raise InvalidInput("请输入要查询的问题。", code="empty_query")
-        hits = searcher.search(q, k, region=region, doc_type=doc_type, as_of=as_of)
-        return SearchOut(query=q, results=[SearchResultOut(**h.to_dict()) for h in hits])
-
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    logs.configure(settings.ensure_home())
+    app = FastAPI(title="技能通 API", version="1.0.0", docs_url="/docs",
+                  description="政策问答、对话、培训项目匹配与管理接口。错误统一为 "
+                              "{code, message, detail}。")
+    app.state.settings = settings
+    app.state.metrics = ops.Metrics()
+    app.state.jobs = JobRunner()
+    marked = [Depends(_mark_route)]
+    app.include_router(ops.router, dependencies=marked)
+    for module in (search, ask, chat, feedback, auth, eligibility, match, programs,
+                   occupations, shortage, documents, catalog, jobs, shortlist):
+        app.include_router(module.router, prefix="/v1", dependencies=marked)
+    app.include_router(pages.router)
+    _handlers(app)
+    _middleware(app, settings)
     return app

@@ -62,6 +62,7 @@ def setup(
 ) -> None:
     """准备本地目录：转换模型、导入自带政策文本、建立索引（已有则跳过）。"""
     settings = get_settings()
+    _db_upgrade(settings)
     from corpus.embedder import get_embedder
 
     get_embedder(settings)
@@ -529,6 +530,42 @@ def main() -> None:
         typer.echo(f"错误[internal]：内部错误（{type(exc).__name__}），详情见 {log_file}", err=True)
         sys.exit(1)
 
+
+# -- database schema (Alembic) ------------------------------------------------------------
+
+db_app = typer.Typer(no_args_is_help=True, help="数据库")
+app.add_typer(db_app, name="db")
+
+
+def _db_upgrade(settings: Any) -> str:
+    from api.db_migrate import upgrade
+
+    return upgrade(settings)
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """把数据库结构升级到最新版本（旧目录由 create_all 建成的表只做标记）。"""
+    done = _db_upgrade(get_settings())
+    typer.echo("数据库结构已是最新版本。" if done == "upgraded" else "已为现有数据库标记版本。")
+
+users_app = typer.Typer(no_args_is_help=True, help="顾问和管理员账号")
+app.add_typer(users_app, name="users")
+
+
+@users_app.command("add")
+def users_add(
+    username: str,
+    role: Annotated[str, typer.Option("--role", help="counselor 或 admin")] = "counselor",
+    password: Annotated[str, typer.Option(
+        "--password", prompt=True, hide_input=True, confirmation_prompt=True,
+        help="不写则交互输入（不会回显）")] = "",
+) -> None:
+    """添加账号（已存在则重设密码和角色）；密码只存 scrypt 散列。"""
+    from api.users import create_user
+
+    user_id = create_user(get_settings(), username, password, role)
+    typer.echo(f"账号 {username}（{role}）已就绪，编号 {user_id}。")
 
 if __name__ == "__main__":
     main()

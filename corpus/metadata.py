@@ -11,10 +11,15 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, field_validator
+from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
 
+from corpus.db import Document
 from corpus.errors import IngestError
 from corpus.regions import NATIONAL, regions
+
+# Column lengths of ``documents``: PostgreSQL refuses longer values (SQLite would keep them).
+_LIMITS = {c.key: c.type.length for c in Document.__table__.columns
+           if getattr(c.type, "length", None)}
 
 
 class DocumentMeta(BaseModel):
@@ -48,6 +53,14 @@ class DocumentMeta(BaseModel):
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("title", "doc_number", "issuer", "doc_type")
+    @classmethod
+    def _fits_its_column(cls, value: str | None, info: ValidationInfo) -> str | None:
+        limit = _LIMITS[info.field_name or ""]
+        if value is not None and len(value) > limit:
+            raise ValueError(f"不能超过 {limit} 个字")
+        return value
 
 
 def default_id(path: Path) -> str:

@@ -36,6 +36,22 @@ class Settings(BaseSettings):
     # sits in the middle of the flat 0.65–0.75 plateau rather than on its best point.
     fusion: str = "blend"
     blend_alpha: float = 0.7
+    # -- service (api/) ------------------------------------------------------------------
+    # Signs session and account tokens. Empty: generated once into $JNT_HOME/secret_key
+    # (mode 0600) so every worker process on one home shares it.
+    secret_key: str | None = None
+    token_ttl_seconds: int = 7 * 24 * 3600
+    # Partner backends: "name:key,name2:key2".
+    api_keys: str = ""
+    # Widget origins allowed by CORS: "https://a.example,https://b.example".
+    cors_origins: str = ""
+    # Token buckets (requests per minute, also the burst) per API key, session, address.
+    rate_limit_key_per_minute: int = 1200
+    rate_limit_session_per_minute: int = 60
+    rate_limit_address_per_minute: int = 600
+    max_body_bytes: int = 1_000_000
+    # Uploads (documents, catalogs) may be larger than a question.
+    max_upload_bytes: int = 50_000_000
 
     @property
     def db_url(self) -> str:

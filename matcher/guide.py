@@ -49,8 +49,8 @@ def guide(matcher: Matcher, profile: dict[str, Any], k: int = 5, weight_override
     current = _top(matcher, profile, k, weight_overrides, today)
     options: list[dict[str, Any]] = []
     for q in QUESTIONS:
-        if profile.get(q.field) not in (None, "", []):
-            continue
+        if profile.get(q.field) not in (None, ""):
+            continue  # answered ([] is an answer too: "none of these groups")
         if q.needs and profile.get(q.needs) in (None, "") and not profile.get("city"):
             continue
         changes = []

@@ -190,11 +190,15 @@ class Matcher:
 
 
 def diverse_order(scored: Scored, k: int) -> list[int]:
-    """Eligible programs by score; a near-identical one (same occupation, level and
-    provider as one already placed) waits until every group has had its turn."""
+    """Eligible programs, those in a named occupation first, by score; a near-identical
+    one (same occupation, level and provider as one already placed) waits until every
+    group has had its turn."""
     snap = scored.snapshot
     candidates = np.flatnonzero(scored.mask)
-    ranked = candidates[np.lexsort((candidates, -scored.total[candidates]))]
+    # Programs in an occupation the worker asked for by name come first, by score; the
+    # soft factors order everything else ("想学电工" is not outweighed by a brand elsewhere).
+    named = scored.extras["named"][candidates]
+    ranked = candidates[np.lexsort((candidates, -scored.total[candidates], ~named))]
     keys = weights.diversity_key()
     first: list[int] = []
     later: list[int] = []

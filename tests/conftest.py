@@ -57,3 +57,7 @@ def shipped_assistant(shipped_settings: Settings):
     from assistant.home import assistant
 
     return assistant(shipped_settings)
+
+
+# PostgreSQL next to SQLite for the persistence tests (tests/postgres.py).
+from tests.postgres import database_url, postgres_database  # noqa: E402, F401

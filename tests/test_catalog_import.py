@@ -177,6 +177,12 @@ def settings(tmp_path: Path) -> Settings:
     return Settings(home=tmp_path / "home")
 
 
+@pytest.fixture()
+def db_settings(tmp_path: Path, database_url: str | None) -> Settings:
+    """A fresh home on SQLite, and again on PostgreSQL (tests/postgres.py)."""
+    return Settings(home=tmp_path / "home", database_url=database_url)
+
+
 # -- 10,000 rows, 1 % bad --------------------------------------------------------------
 
 
@@ -192,22 +198,22 @@ def test_bad_rows_are_named_by_line_and_nothing_is_written(
 
 
 def test_a_refused_file_leaves_the_earlier_catalog_exactly_as_it_was(
-        catalog_csv: Path, settings: Settings, tmp_path: Path) -> None:
+        catalog_csv: Path, db_settings: Settings, tmp_path: Path) -> None:
     earlier = [program(i) | {"title": f"旧项目{i}"} for i in range(50)]  # ids the bad file reuses
-    import_catalog(settings, write_csv(tmp_path / "earlier.csv", earlier))
-    before, version = stored(settings), catalog_version(settings)
-    refused(settings, catalog_csv)
-    assert stored(settings) == before
-    assert catalog_version(settings) == version
-    assert count_programs(settings) == 50
+    import_catalog(db_settings, write_csv(tmp_path / "earlier.csv", earlier))
+    before, version = stored(db_settings), catalog_version(db_settings)
+    refused(db_settings, catalog_csv)
+    assert stored(db_settings) == before
+    assert catalog_version(db_settings) == version
+    assert count_programs(db_settings) == 50
 
 
 def test_a_write_failing_half_way_leaves_the_catalog_as_it_was(
-        settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        db_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     import matcher.catalog
 
-    import_catalog(settings, write_csv(tmp_path / "a.csv", [program(i) for i in range(30)]))
-    before, version = stored(settings), catalog_version(settings)
+    import_catalog(db_settings, write_csv(tmp_path / "a.csv", [program(i) for i in range(30)]))
+    before, version = stored(db_settings), catalog_version(db_settings)
 
     def broken_insert(*_: Any) -> Any:  # the re-imported ids are already deleted by now
         raise RuntimeError("disk full")
@@ -215,17 +221,17 @@ def test_a_write_failing_half_way_leaves_the_catalog_as_it_was(
     monkeypatch.setattr(matcher.catalog, "insert", broken_insert)
     changed = [program(i) | {"title": "新名称"} for i in range(10, 40)]
     with pytest.raises(RuntimeError):
-        import_catalog(settings, write_csv(tmp_path / "b.csv", changed))
-    assert stored(settings) == before and catalog_version(settings) == version
+        import_catalog(db_settings, write_csv(tmp_path / "b.csv", changed))
+    assert stored(db_settings) == before and catalog_version(db_settings) == version
 
 
 def test_skip_bad_rows_imports_the_other_9900(catalog: Catalog, catalog_csv: Path,
-                                               settings: Settings) -> None:
-    report = import_catalog(settings, catalog_csv, skip_bad_rows=True)
+                                               db_settings: Settings) -> None:
+    report = import_catalog(db_settings, catalog_csv, skip_bad_rows=True)
     assert (report.imported, report.created, report.skipped) == (9_900, 9_900, 100)
     assert {e["line"] for e in report.errors} == catalog.bad_lines
-    assert count_programs(settings) == 9_900
-    ids = {p["program_id"] for p in list_programs(settings, None)}
+    assert count_programs(db_settings) == 9_900
+    ids = {p["program_id"] for p in list_programs(db_settings, None)}
     assert ids == {f"JX-{line - 2:05d}" for line in range(2, ROWS + 2)
                    if line not in catalog.bad_lines}
 
@@ -304,26 +310,26 @@ def test_bom_csv_with_spaced_and_full_width_headers(settings: Settings, tmp_path
                                                                          "6-18-02-04")
 
 
-def test_reimport_updates_rows_and_the_version(settings: Settings, tmp_path: Path) -> None:
+def test_reimport_updates_rows_and_the_version(db_settings: Settings, tmp_path: Path) -> None:
     rows = [program(i) for i in range(20)]
-    import_catalog(settings, write_csv(tmp_path / "a.csv", rows))
-    version = catalog_version(settings)
+    import_catalog(db_settings, write_csv(tmp_path / "a.csv", rows))
+    version = catalog_version(db_settings)
     rows[3]["title"], rows[3]["pass_rate"] = "焊工（高级）培训班", "97%"
     added = program(20)
-    report = import_catalog(settings, write_csv(tmp_path / "b.csv", [rows[3], added]))
+    report = import_catalog(db_settings, write_csv(tmp_path / "b.csv", [rows[3], added]))
     assert (report.created, report.updated, report.imported) == (1, 1, 2)
-    assert count_programs(settings) == 21
-    changed = {p["program_id"]: p for p in list_programs(settings, None)}["JX-00003"]
+    assert count_programs(db_settings) == 21
+    changed = {p["program_id"]: p for p in list_programs(db_settings, None)}["JX-00003"]
     assert (changed["title"], changed["pass_rate"], changed["source"]) == (
         "焊工（高级）培训班", 97.0, "b.csv")
-    assert catalog_version(settings) != version
+    assert catalog_version(db_settings) != version
 
 
-def test_unknown_columns_are_kept_in_extra(settings: Settings, tmp_path: Path) -> None:
+def test_unknown_columns_are_kept_in_extra(db_settings: Settings, tmp_path: Path) -> None:
     rows = [program(1) | {"备注": "需自带劳保用品", "补贴标准（元/人）": "1200"}]
     path = write_csv(tmp_path / "x.csv", rows, [*HEADERS, "补贴标准（元/人）"])
-    import_catalog(settings, path, is_sample=True)
-    (row,) = list_programs(settings, None)
+    import_catalog(db_settings, path, is_sample=True)
+    (row,) = list_programs(db_settings, None)
     assert row["extra"] == {"备注": "需自带劳保用品", "补贴标准（元/人）": "1200"}
     assert row["is_sample"] is True and row["source"] == "x.csv"
 
@@ -465,24 +471,24 @@ SHORTAGE = ("region,period,occupation,occupation_code,rank,source\n"
             "赣州,2024,电工,,,\n")
 
 
-def test_shortage_import_resolves_codes_and_replaces_a_list(settings: Settings,
+def test_shortage_import_resolves_codes_and_replaces_a_list(db_settings: Settings,
                                                             tmp_path: Path) -> None:
     path = tmp_path / "shortage.csv"
     path.write_text(SHORTAGE, encoding="utf-8")
-    version = catalog_version(settings)
-    report = import_shortage(settings, path)
+    version = catalog_version(db_settings)
+    report = import_shortage(db_settings, path)
     assert (report.imported, report.replaced) == (4, 0)
     assert {(x["region"], x["period"], x["entries"]) for x in report.lists} == {
         ("全国", "2022Q3", 2), ("江西省", "2024", 1), ("赣州市", "2024", 1)}
-    assert catalog_version(settings) != version
+    assert catalog_version(db_settings) != version
     path.write_text(SHORTAGE.splitlines()[0] + "\n全国,2022Q3,焊工,,1,\n", encoding="utf-8")
-    report = import_shortage(settings, path)
+    report = import_shortage(db_settings, path)
     assert (report.imported, report.replaced) == (1, 2)
 
     from matcher.catalog import sessions
     from matcher.db import ShortageEntry
 
-    with sessions(settings)() as session:
+    with sessions(db_settings)() as session:
         entries = {(e.region, e.period, e.occupation, e.occupation_code)
                    for e in session.query(ShortageEntry)}
     assert entries == {("全国", "2022Q3", "焊工", "6-18-02-04"),

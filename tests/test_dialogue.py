@@ -34,10 +34,12 @@ def test_facts_are_remembered_and_corrected(chats, shipped_settings) -> None:
     assert "退役军人" in facts.get("groups", [])
 
 
-def test_conversation_survives_a_restart(chats, shipped_settings) -> None:
+def test_conversation_survives_a_restart(shipped_settings, database_url) -> None:
+    url = database_url or shipped_settings.db_url  # the home's SQLite, then PostgreSQL
+    chats = Conversations(chat_sessions(url), assistant(shipped_settings))
     sid = chats.start()
     chats.say(sid, "内蒙古的培训品牌多久征集公布一次？")
-    restarted = Conversations(chat_sessions(shipped_settings.db_url), assistant(shipped_settings))
+    restarted = Conversations(chat_sessions(url), assistant(shipped_settings))
     history = restarted.history(sid)
     assert [t["role"] for t in history] == ["user", "assistant"]
     assert history[1]["answer"]["citations"]

@@ -11,11 +11,18 @@ from sqlalchemy import func, select
 
 from corpus.db import Chunk, Document
 from corpus.errors import IngestError, JntError, NotFound
+from corpus.home import library
 from corpus.library import Library
-from tests.conftest import SHIPPED
+from tests.conftest import SHIPPED, make_settings
 
 NEIMENGGU = SHIPPED / "seeds" / "003_46314927d86d8b12.txt"
 HUBEI = SHIPPED / "seeds" / "001_6869cc14234ec324.txt"
+
+
+@pytest.fixture()
+def db_library(tmp_path: Path, embedder, database_url: str | None) -> Library:
+    """A fresh home on SQLite, and again on PostgreSQL (tests/postgres.py)."""
+    return library(make_settings(tmp_path / "home", database_url=database_url))
 
 
 def copy_with_sidecar(src: Path, folder: Path) -> Path:
@@ -37,29 +44,29 @@ def state(lib: Library) -> tuple:
     return tuple(docs), tuple(chunks), current.name if current else None
 
 
-def test_ingest_then_reingest_unchanged_changes_nothing(empty_library: Library, tmp_path) -> None:
+def test_ingest_then_reingest_unchanged_changes_nothing(db_library: Library, tmp_path) -> None:
     path = copy_with_sidecar(NEIMENGGU, tmp_path / "in")
-    first = empty_library.ingest([path])
+    first = db_library.ingest([path])
     assert first.added == ["nm-2022-training-brand-plan"] and first.index_build
-    before = state(empty_library)
-    again = empty_library.ingest([path])
+    before = state(db_library)
+    again = db_library.ingest([path])
     assert again.unchanged == ["nm-2022-training-brand-plan"]
     assert again.index_build is None
-    assert state(empty_library) == before
+    assert state(db_library) == before
 
 
-def test_changed_document_replaces_its_chunks(empty_library: Library, tmp_path) -> None:
+def test_changed_document_replaces_its_chunks(db_library: Library, tmp_path) -> None:
     path = copy_with_sidecar(NEIMENGGU, tmp_path / "in")
-    empty_library.ingest([path])
-    _, old_chunks, old_build = state(empty_library)
+    db_library.ingest([path])
+    _, old_chunks, old_build = state(db_library)
     text = path.read_text(encoding="utf-8")
     path.write_text(text.replace("培训合格率达到90%", "培训合格率达到95%"), encoding="utf-8")
-    report = empty_library.ingest([path])
+    report = db_library.ingest([path])
     assert report.updated == ["nm-2022-training-brand-plan"]
-    _, new_chunks, new_build = state(empty_library)
+    _, new_chunks, new_build = state(db_library)
     assert new_build != old_build
     assert len(set(old_chunks) ^ set(new_chunks)) >= 2  # the edited chunk(s) swapped
-    with empty_library.sessions() as s:
+    with db_library.sessions() as s:
         doc_text = s.get(Document, "nm-2022-training-brand-plan").text
     assert "培训合格率达到95%" in doc_text
 
@@ -79,13 +86,13 @@ def test_reindex_reuses_vectors_of_unchanged_text(empty_library: Library, tmp_pa
     assert len(vectors_before) < m["chunks"]
 
 
-def test_remove_document(empty_library: Library, tmp_path) -> None:
-    empty_library.ingest([copy_with_sidecar(NEIMENGGU, tmp_path / "in"),
-                          copy_with_sidecar(HUBEI, tmp_path / "in")])
-    empty_library.remove("hb-2020-1x-report")
-    assert [d["id"] for d in empty_library.documents()] == ["nm-2022-training-brand-plan"]
+def test_remove_document(db_library: Library, tmp_path) -> None:
+    db_library.ingest([copy_with_sidecar(NEIMENGGU, tmp_path / "in"),
+                       copy_with_sidecar(HUBEI, tmp_path / "in")])
+    db_library.remove("hb-2020-1x-report")
+    assert [d["id"] for d in db_library.documents()] == ["nm-2022-training-brand-plan"]
     with pytest.raises(NotFound):
-        empty_library.remove("hb-2020-1x-report")
+        db_library.remove("hb-2020-1x-report")
 
 
 def bad_files(tmp: Path) -> dict[str, Path]:
@@ -136,17 +143,17 @@ class ExplodingEmbedder:
 
 
 def test_failure_while_indexing_leaves_db_and_index_as_they_were(
-        empty_library: Library, embedder, tmp_path) -> None:
-    empty_library.ingest([copy_with_sidecar(NEIMENGGU, tmp_path / "in")])
-    before = state(empty_library)
-    builds_before = sorted(p.name for p in empty_library.store.builds.iterdir())
+        db_library: Library, embedder, tmp_path) -> None:
+    db_library.ingest([copy_with_sidecar(NEIMENGGU, tmp_path / "in")])
+    before = state(db_library)
+    builds_before = sorted(p.name for p in db_library.store.builds.iterdir())
     exploding = ExplodingEmbedder(embedder, fail_after=0)
-    broken = Library(empty_library.settings, lambda: exploding)
+    broken = Library(db_library.settings, lambda: exploding)
     policies = SHIPPED / "policies" / "laws"
     with pytest.raises(RuntimeError):
         broken.ingest([policies])
-    assert state(empty_library) == before
-    assert sorted(p.name for p in empty_library.store.builds.iterdir()) == builds_before
+    assert state(db_library) == before
+    assert sorted(p.name for p in db_library.store.builds.iterdir()) == builds_before
 
 
 def test_duplicate_ids_in_one_batch_are_refused(empty_library: Library, tmp_path) -> None:
@@ -167,3 +174,13 @@ def test_counts_in_shipped_home(shipped_settings) -> None:
     assert {d["region"] for d in docs} >= {"全国", "江西省", "湖北省", "内蒙古自治区"}
     with library(shipped_settings).sessions() as s:
         assert s.scalar(select(func.count(Chunk.id))) > 300
+
+
+def test_metadata_longer_than_its_column_is_refused(db_library: Library, tmp_path) -> None:
+    """PostgreSQL would refuse the row mid-ingest; the metadata check names the field first."""
+    doc = tmp_path / "long.md"
+    doc.write_text("---\ntitle: " + "长" * 301 + "\n---\n第一条 内容。\n", encoding="utf-8")
+    with pytest.raises(IngestError) as err:
+        db_library.ingest([doc])
+    assert err.value.code == "bad_metadata" and "title" in err.value.message
+    assert db_library.documents() == []

@@ -99,6 +99,15 @@ GANZHOU = {"province": "江西省", "city": "赣州市", "age": 30}
 
 # ------------------------------------------------------------------------------ fit, rules
 
+def test_a_named_occupation_comes_first_even_against_strong_other_factors(home: Settings
+                                                                         ) -> None:
+    # 互联网营销师 is on no shortage list here and has no brand; 焊工 (shortage) and the
+    # big 养老护理员 cohort score higher on every other factor.
+    result = matcher(home).match({"interests_text": "想学直播带货", "travel": "anywhere"}, k=3,
+                                 today=TODAY)
+    assert result["results"][0]["occupation_code"] == MARKETER
+
+
 def test_an_interest_in_welding_puts_welding_programs_first(home: Settings) -> None:
     for interest in ("想学电焊", "焊工", "想学焊接技术"):
         result = matcher(home).match({**GANZHOU, "interests_text": interest}, k=3, today=TODAY)
@@ -203,7 +212,8 @@ def test_near_identical_programs_do_not_crowd_the_top(home: Settings) -> None:
 
 
 def test_weights_can_be_overridden_and_bad_weights_are_refused(home: Settings) -> None:
-    profile = {**GANZHOU, "interests_text": "养老护理"}
+    # Skills described, no occupation named: the weights alone decide the order.
+    profile = {**GANZHOU, "skills_text": "照顾过家里卧床的老人，会喂饭翻身"}
     fit_only = matcher(home).match(profile, k=3, weight_overrides={
         "shortage": 0, "brand": 0, "outcomes": 0, "cost": 0, "convenience": 0,
         "progression": 0}, today=TODAY)
@@ -212,6 +222,7 @@ def test_weights_can_be_overridden_and_bad_weights_are_refused(home: Settings) -
         "fit": 0, "brand": 0, "outcomes": 0, "cost": 0, "convenience": 0,
         "progression": 0, "shortage": 1}, today=TODAY)
     assert shortage_only["results"][0]["factors"]["shortage"] > 0
+    assert shortage_only["results"][0]["occupation_code"] != CARER
     for bad in ({"luck": 1}, {"fit": -1}, {"fit": "high"}):
         with pytest.raises(InvalidInput) as error:
             matcher(home).match(profile, weight_overrides=bad, today=TODAY)

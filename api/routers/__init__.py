@@ -1,0 +1,1 @@
+"""One small router per area of ``/v1``; ``api.app`` includes them all."""

@@ -1,0 +1,97 @@
+"""Operations: ``/healthz`` (the process answers), ``/readyz`` (database and index loaded),
+``/metrics`` (Prometheus text: requests by route and status, latency histogram).
+
+Metrics are per process, which is what Prometheus expects of each scraped target."""
+
+from __future__ import annotations
+
+import threading
+from collections import defaultdict
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import JSONResponse, PlainTextResponse
+from sqlalchemy import text
+
+from api.deps import SettingsDep, get_db
+from corpus import home
+from corpus.index import IndexStore
+
+router = APIRouter(tags=["运维"])
+BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+
+
+class Metrics:
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self.requests: dict[tuple[str, str, int], int] = defaultdict(int)
+        self.buckets: dict[str, list[int]] = defaultdict(lambda: [0] * len(BUCKETS))
+        self.sums: dict[str, float] = defaultdict(float)
+        self.counts: dict[str, int] = defaultdict(int)
+
+    def record(self, method: str, route: str, status: int, seconds: float) -> None:
+        with self._lock:
+            self.requests[(method, route, status)] += 1
+            counts = self.buckets[route]
+            for i, bound in enumerate(BUCKETS):
+                if seconds <= bound:
+                    counts[i] += 1
+            self.sums[route] += seconds
+            self.counts[route] += 1
+
+    def render(self) -> str:
+        lines = ["# HELP jnt_requests_total HTTP requests by route and status.",
+                 "# TYPE jnt_requests_total counter"]
+        with self._lock:
+            for (method, route, status), n in sorted(self.requests.items()):
+                lines.append(f'jnt_requests_total{{method="{method}",route="{_esc(route)}",'
+                             f'status="{status}"}} {n}')
+            lines += ["# HELP jnt_request_seconds Request latency.",
+                      "# TYPE jnt_request_seconds histogram"]
+            for route in sorted(self.counts):
+                label = f'route="{_esc(route)}"'
+                for bound, n in zip(BUCKETS, self.buckets[route], strict=True):
+                    lines.append(f'jnt_request_seconds_bucket{{{label},le="{bound}"}} {n}')
+                lines.append(f'jnt_request_seconds_bucket{{{label},le="+Inf"}} '
+                             f"{self.counts[route]}")
+                lines.append(f"jnt_request_seconds_sum{{{label}}} {self.sums[route]:.6f}")
+                lines.append(f"jnt_request_seconds_count{{{label}}} {self.counts[route]}")
+        return "\n".join(lines) + "\n"
+
+
+def _esc(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"')
+
+
+@router.get("/healthz")
+def healthz() -> dict[str, str]:
+    return {"status": "ok"}
+
+
+@router.get("/readyz")
+def readyz(settings: SettingsDep, db: Annotated[object, Depends(get_db)]) -> JSONResponse:
+    """Ready only with a database that answers and a published index loaded; a new home is
+    not built here (that takes minutes) — ``jnt setup`` or an ingest does it."""
+    problems: list[str] = []
+    try:
+        with db() as session:  # type: ignore[operator]
+            session.execute(text("SELECT 1"))
+    except Exception:  # noqa: BLE001
+        problems.append("database")
+    if IndexStore(settings.index_dir).current() is None:
+        problems.append("index")
+    else:
+        try:
+            home.searcher(settings).index()
+        except Exception:  # noqa: BLE001
+            problems.append("index")
+    if problems:
+        return JSONResponse({"code": "not_ready", "message": "服务尚未就绪，请稍后再试。",
+                             "detail": {"failed": problems}}, status_code=503)
+    return JSONResponse({"status": "ready"})
+
+
+@router.get("/metrics", response_class=PlainTextResponse)
+def metrics(request: Request) -> PlainTextResponse:
+    return PlainTextResponse(request.app.state.metrics.render(),
+                             media_type="text/plain; version=0.0.4")

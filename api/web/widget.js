@@ -1,0 +1,195 @@
+/* 技能通 chat widget: one <script src=".../widget.js"> tag adds a chat button to any page.
+ * No dependencies, no CDN. Talks to the service that served this file (/v1/chat/...).
+ * Accessible: the button and dialog are labelled, replies are announced through an
+ * aria-live log, Esc closes, focus returns to the button; fits a phone screen. */
+(function () {
+  "use strict";
+  if (window.__jntWidget) return;
+  window.__jntWidget = true;
+
+  var script = document.currentScript;
+  var base = script ? new URL(script.src, location.href).origin : location.origin;
+  var STORE = "jnt-chat-session";
+
+  var css = [
+    ".jnt-btn{position:fixed;right:16px;bottom:16px;z-index:2147483000;border:0;border-radius:28px;",
+    "padding:14px 20px;background:#c0392b;color:#fff;font:16px/1.2 system-ui,sans-serif;cursor:pointer;",
+    "box-shadow:0 2px 8px rgba(0,0,0,.3)}",
+    ".jnt-btn:focus-visible,.jnt-panel button:focus-visible,.jnt-panel textarea:focus-visible{outline:3px solid #f1c40f;outline-offset:2px}",
+    ".jnt-panel{position:fixed;right:16px;bottom:76px;z-index:2147483000;width:380px;max-width:calc(100vw - 32px);",
+    "height:560px;max-height:calc(100vh - 96px);display:flex;flex-direction:column;background:#fff;color:#222;",
+    "border-radius:12px;box-shadow:0 4px 24px rgba(0,0,0,.3);font:15px/1.5 system-ui,sans-serif}",
+    ".jnt-panel[hidden]{display:none}",
+    ".jnt-head{display:flex;justify-content:space-between;align-items:center;padding:10px 14px;",
+    "background:#c0392b;color:#fff;border-radius:12px 12px 0 0}",
+    ".jnt-head h2{margin:0;font-size:16px}.jnt-head button{background:none;border:0;color:#fff;font-size:20px;cursor:pointer}",
+    ".jnt-log{flex:1;overflow-y:auto;padding:12px;background:#fafafa}",
+    ".jnt-msg{margin:0 0 10px;padding:8px 10px;border-radius:8px;white-space:pre-wrap;word-break:break-word}",
+    ".jnt-user{background:#fdebd0;margin-left:40px}.jnt-bot{background:#fff;border:1px solid #ddd;margin-right:20px}",
+    ".jnt-cite{margin:4px 0 0;font-size:13px}.jnt-cite summary{cursor:pointer;color:#1a5276}",
+    ".jnt-cite blockquote{margin:4px 0;padding:4px 8px;border-left:3px solid #c0392b;background:#fdf2f2}",
+    ".jnt-chips{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px 8px;background:#fafafa}",
+    ".jnt-chips button{border:1px solid #c0392b;background:#fff;color:#c0392b;border-radius:14px;padding:4px 10px;cursor:pointer}",
+    ".jnt-form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}",
+    ".jnt-form textarea{flex:1;resize:none;height:44px;font:inherit;padding:6px;border:1px solid #bbb;border-radius:6px}",
+    ".jnt-form button{border:0;background:#c0392b;color:#fff;border-radius:6px;padding:0 14px;cursor:pointer}",
+    ".jnt-rate{font-size:12px;color:#666}.jnt-rate button{background:none;border:0;cursor:pointer;font-size:14px}",
+    "@media (max-width:480px){.jnt-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}"
+  ].join("");
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  var style = el("style"); style.textContent = css; document.head.appendChild(style);
+  var button = el("button", {"class": "jnt-btn", "type": "button", "aria-haspopup": "dialog",
+                             "aria-expanded": "false", "aria-controls": "jnt-panel"}, "政策咨询");
+  var panel = el("div", {"class": "jnt-panel", "id": "jnt-panel", "role": "dialog",
+                         "aria-modal": "false", "aria-labelledby": "jnt-title", "hidden": ""});
+  var head = el("div", {"class": "jnt-head"});
+  head.appendChild(el("h2", {"id": "jnt-title"}, "技能通 · 职业培训政策咨询"));
+  var close = el("button", {"type": "button", "aria-label": "关闭对话"}, "×");
+  head.appendChild(close);
+  var log = el("div", {"class": "jnt-log", "role": "log", "aria-live": "polite",
+                       "aria-relevant": "additions", "tabindex": "0"});
+  var chips = el("div", {"class": "jnt-chips", "aria-label": "快捷回复"});
+  var form = el("form", {"class": "jnt-form"});
+  var input = el("textarea", {"id": "jnt-input", "aria-label": "输入您的问题", "maxlength": "2000",
+                              "placeholder": "例如：我当过兵，能参加补贴培训吗？"});
+  var send = el("button", {"type": "submit"}, "发送");
+  form.appendChild(input); form.appendChild(send);
+  panel.appendChild(head); panel.appendChild(log); panel.appendChild(chips); panel.appendChild(form);
+  document.body.appendChild(button); document.body.appendChild(panel);
+
+  var session = null;
+  try { session = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch (e) { session = null; }
+
+  function api(path, body) {
+    var headers = {"Content-Type": "application/json"};
+    if (session) headers.Authorization = "Bearer " + session.token;
+    return fetch(base + path, {method: body ? "POST" : "GET", headers: headers,
+                               body: body ? JSON.stringify(body) : undefined})
+      .then(function (r) {
+        return r.json().catch(function () { return {}; }).then(function (data) {
+          if (!r.ok) { var err = new Error(data.message || "服务暂时不可用，请稍后再试。"); err.status = r.status; throw err; }
+          return data;
+        });
+      });
+  }
+
+  function ensureSession() {
+    if (session) return Promise.resolve(session);
+    return api("/v1/chat/sessions", {}).then(function (s) {
+      session = {id: s.session_id, token: s.token};
+      sessionStorage.setItem(STORE, JSON.stringify(session));
+      return session;
+    });
+  }
+
+  function addMessage(text, who) {
+    var p = el("p", {"class": "jnt-msg " + (who === "user" ? "jnt-user" : "jnt-bot")});
+    p.textContent = text;
+    log.appendChild(p);
+    log.scrollTop = log.scrollHeight;
+    return p;
+  }
+
+  // Replies appear progressively: a few characters at a time, then the citations.
+  function reveal(node, text, done) {
+    var i = 0;
+    var step = Math.max(2, Math.ceil(text.length / 60));
+    node.setAttribute("aria-busy", "true");
+    (function tick() {
+      i = Math.min(text.length, i + step);
+      node.textContent = text.slice(0, i);
+      log.scrollTop = log.scrollHeight;
+      if (i < text.length) { setTimeout(tick, 16); } else { node.removeAttribute("aria-busy"); done(); }
+    })();
+  }
+
+  function lead(reply) {
+    // The answer's first lines, without the quoted clauses (they are shown as citations).
+    var text = reply.answer || "";
+    var cut = text.indexOf("\n依据：");
+    if (cut < 0) cut = text.indexOf("\n依據：");
+    return cut > 0 && (reply.citations || []).length ? text.slice(0, cut) : text;
+  }
+
+  function showReply(reply) {
+    var node = addMessage("", "bot");
+    reveal(node, lead(reply), function () {
+      (reply.citations || []).forEach(function (c, i) {
+        var d = el("details", {"class": "jnt-cite"});
+        d.appendChild(el("summary", {}, "依据 " + (i + 1) + "：《" + c.title + "》" + (c.section ? " " + c.section : "")));
+        d.appendChild(el("blockquote", {}, c.quote));
+        node.appendChild(d);
+      });
+      if (reply.turn_id) node.appendChild(rating(reply.turn_id));
+      setChips(reply);
+    });
+  }
+
+  function rating(turnId) {
+    var box = el("div", {"class": "jnt-rate"}, "这个回答有帮助吗？");
+    [["up", "👍", "有帮助"], ["down", "👎", "没帮助"]].forEach(function (r) {
+      var b = el("button", {"type": "button", "aria-label": r[2]}, r[1]);
+      b.addEventListener("click", function () {
+        api("/v1/feedback", {turn_id: turnId, rating: r[0]}).then(function () {
+          box.textContent = "谢谢您的反馈。";
+        }, function () { box.textContent = "反馈没有发送成功。"; });
+      });
+      box.appendChild(b);
+    });
+    return box;
+  }
+
+  function setChips(reply) {
+    chips.textContent = "";
+    var options = (reply.quick_replies || []).slice();
+    if (reply.follow_up && options.length === 0) options = ["是", "不是"];
+    options.forEach(function (text) {
+      var b = el("button", {"type": "button"}, text);
+      b.addEventListener("click", function () { ask(text); });
+      chips.appendChild(b);
+    });
+  }
+
+  function ask(text) {
+    text = (text || "").trim();
+    if (!text) return;
+    addMessage(text, "user");
+    chips.textContent = "";
+    input.value = "";
+    send.disabled = true;
+    ensureSession()
+      .then(function (s) { return api("/v1/chat/sessions/" + s.id + "/messages", {text: text}); })
+      .then(showReply, function (err) {
+        if (err.status === 401 || err.status === 404) { session = null; sessionStorage.removeItem(STORE); }
+        addMessage(err.message, "bot");
+      })
+      .then(function () { send.disabled = false; input.focus(); });
+  }
+
+  function open() {
+    panel.hidden = false;
+    button.setAttribute("aria-expanded", "true");
+    if (!log.childNodes.length) addMessage("您好！我可以解答职业技能培训补贴、1+X 证书、培训品牌等政策问题。请问有什么想了解的？", "bot");
+    input.focus();
+  }
+  function shut() {
+    panel.hidden = true;
+    button.setAttribute("aria-expanded", "false");
+    button.focus();
+  }
+
+  button.addEventListener("click", function () { panel.hidden ? open() : shut(); });
+  close.addEventListener("click", shut);
+  panel.addEventListener("keydown", function (e) { if (e.key === "Escape") shut(); });
+  form.addEventListener("submit", function (e) { e.preventDefault(); ask(input.value); });
+  input.addEventListener("keydown", function (e) {
+    if (e.key === "Enter" && !e.shiftKey && !e.isComposing) { e.preventDefault(); ask(input.value); }
+  });
+})();

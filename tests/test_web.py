@@ -1,0 +1,215 @@
+"""The chat widget in a real browser: Playwright driving Debian's Chromium against the
+service running on 127.0.0.1. Screenshots are kept in tests/artifacts/ as test artifacts.
+
+Playwright's own browser download cannot work here (no internet), so the browser is the
+``chromium`` binary from Debian's package (``.ci/run`` installs it).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ARTIFACTS = Path(__file__).parent / "artifacts"
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+
+pytestmark = pytest.mark.skipif(CHROMIUM is None and not os.environ.get("CI"),
+                                reason="Debian's chromium is not installed here")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def service(shipped_settings) -> Iterator[str]:
+    import uvicorn
+
+    from api.app import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(uvicorn.Config(create_app(shipped_settings), host="127.0.0.1",
+                                           port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 60
+    while not server.started and time.time() < deadline:
+        time.sleep(0.1)
+    assert server.started, "service did not start"
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[object]:
+    assert CHROMIUM, "CI must install Debian's chromium (apt-get install chromium)"
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        yield browser
+        browser.close()
+
+
+def _shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _ask(page, question: str) -> object:
+    before = page.locator(".jnt-bot").count()
+    page.fill("#jnt-input", question)
+    page.keyboard.press("Enter")
+    reply = page.locator(".jnt-bot").nth(before)
+    reply.wait_for()
+    page.wait_for_function(
+        "n => { const r = document.querySelectorAll('.jnt-bot')[n];"
+        " return r && !r.hasAttribute('aria-busy') && r.textContent.length > 0; }",
+        arg=before, timeout=60_000)
+    return reply
+
+
+def test_widget_answers_with_expandable_citations(service: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{service}/demo")
+    page.get_by_role("button", name="政策咨询").click()
+    reply = _ask(page, "我当过兵，能参加补贴培训吗？")
+    text = reply.inner_text()
+    assert "可以" in text or "要看条件" in text
+    citation = reply.locator("details").first
+    citation.locator("summary").click()
+    quote = citation.locator("blockquote").inner_text()
+    assert "退役军人" in quote
+    _shot(page, "widget-answer")
+    page.close()
+
+
+def test_widget_replies_in_traditional_to_traditional(service: str, browser) -> None:
+    from corpus.normalize import detect_script
+
+    page = browser.new_page()
+    page.goto(f"{service}/demo")
+    page.get_by_role("button", name="政策咨询").click()
+    reply = _ask(page, "網課學完拿到合格證明，能領培訓補貼嗎？")
+    assert detect_script(reply.inner_text()) == "zh-Hant"
+    _shot(page, "widget-traditional")
+    page.close()
+
+
+def test_widget_is_keyboard_usable_and_fits_a_phone(service: str, browser) -> None:
+    page = browser.new_page(viewport={"width": 375, "height": 667})
+    page.goto(f"{service}/demo")
+    button = page.get_by_role("button", name="政策咨询")
+    button.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog")
+    assert dialog.is_visible()
+    assert page.evaluate("document.activeElement.id") == "jnt-input"
+    box = dialog.bounding_box()
+    assert box and box["width"] <= 375 and box["height"] <= 667
+    _shot(page, "widget-phone")
+    page.keyboard.press("Escape")
+    assert not dialog.is_visible()
+    assert page.evaluate("document.activeElement.className") == "jnt-btn"
+    assert page.locator("[role=log][aria-live=polite]").count() == 1
+    page.close()
+
+
+def test_a_follow_up_question_offers_quick_reply_chips(service: str, browser) -> None:
+    page = browser.new_page()
+    page.goto(f"{service}/demo")
+    page.get_by_role("button", name="政策咨询").click()
+    _ask(page, "我想参加湖北的1+X证书培训，可以吗？")
+    chips = page.locator(".jnt-chips button")
+    assert chips.count() >= 1
+    _shot(page, "widget-chips")
+    chips.first.click()
+    page.locator(".jnt-user").nth(1).wait_for()
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def counselor_home(shipped_settings) -> object:
+    """The shipped home with a small sample catalog and a counselor account."""
+    import tempfile
+
+    from api.users import create_user
+    from matcher.catalog import count_programs, import_catalog
+    from matcher.sample import generate, write_csv
+
+    if count_programs(shipped_settings) == 0:
+        with tempfile.TemporaryDirectory() as tmp:
+            path = Path(tmp) / "catalog.csv"
+            write_csv(generate(300), path)
+            import_catalog(shipped_settings, path, is_sample=True)
+    create_user(shipped_settings, "guwen", "console-pass-1", "counselor")
+    return shipped_settings
+
+
+def _online_occupation(settings) -> str:
+    """An occupation the catalog teaches online, so it is reachable from anywhere."""
+    from matcher.catalog import list_programs
+
+    return next(p["occupation"] for p in list_programs(settings, limit=None)
+                if p["mode"] == "线上")
+
+
+def test_console_sign_in_match_why_not_compare_and_export(service: str, browser,
+                                                          counselor_home) -> None:
+    page = browser.new_page(accept_downloads=True)
+    page.goto(f"{service}/console")
+    page.fill("input[name=username]", "guwen")
+    page.fill("input[name=password]", "wrong-password")
+    page.click("#login-form button")
+    page.locator("#login-error").filter(has_text="密码").or_(
+        page.locator("#login-error").filter(has_text="用户")).wait_for()
+    page.fill("input[name=password]", "console-pass-1")
+    page.click("#login-form button")
+    page.locator("#work").wait_for()
+    page.fill("input[name=province]", "江西省")
+    occupation = _online_occupation(counselor_home)
+    page.fill("input[name=interests_text]", f"想学{occupation}")
+    page.fill("input[name=age]", "30")
+    page.fill("input[name=groups]", "当过兵")
+    page.select_option("select[name=travel]", "anywhere")
+    page.click("#profile-form button[type=submit]")
+    first = page.locator("#results > li").first
+    first.wait_for()
+    assert page.locator("#results > li").count() >= 3
+    assert first.locator("[role=meter]").count() == 7  # one bar per factor
+    assert occupation in first.inner_text()
+    # why not: a program that is not in the list
+    page.locator("#results > li input[type=checkbox]").nth(0).check()
+    page.locator("#results > li input[type=checkbox]").nth(1).check()
+    assert page.locator("#compare table").count() == 1
+    _shot(page, "console-results")
+    with page.expect_download() as download:
+        page.click("#export-xlsx")
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / "console-shortlist.xlsx"
+    download.value.save_as(path)
+    from openpyxl import load_workbook
+
+    rows = list(load_workbook(path).active.iter_rows(values_only=True))
+    assert rows[0][0] == "项目编号" and len(rows) == 3
+    page.click("#eligibility-btn")
+    page.locator("#eligibility details").first.wait_for()
+    assert "退役军人" in page.locator("#eligibility").inner_text()
+    page.click("#guide-btn")
+    page.locator("#guide").filter(has_text="问").or_(
+        page.locator("#guide").filter(has_text="稳定")).wait_for()
+    page.fill("#why-form input[name=program_id]", "NO-SUCH-PROGRAM")
+    page.click("#why-form button")
+    page.locator("#why").filter(has_text="没有").wait_for()
+    _shot(page, "console-eligibility")
+    page.close()
