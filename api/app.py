@@ -38,6 +38,7 @@ from api.routers import (
     search,
     shortage,
     shortlist,
+    wechat,
 )
 from api.security import TokenBuckets, rate_keys
 from corpus.errors import JntError
@@ -180,7 +181,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     marked = [Depends(_mark_route)]
     app.include_router(ops.router, dependencies=marked)
     for module in (search, ask, chat, feedback, auth, eligibility, match, programs,
-                   occupations, shortage, documents, catalog, jobs, shortlist):
+                   occupations, shortage, documents, catalog, jobs, shortlist, wechat):
         app.include_router(module.router, prefix="/v1", dependencies=marked)
     app.include_router(pages.router)
     _handlers(app)

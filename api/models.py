@@ -48,3 +48,14 @@ class Job(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class WechatBinding(Base):
+    """A WeChat user's conversation. Only an HMAC of the openid (keyed with the service
+    secret) is stored, so the table alone cannot tell who anyone is."""
+
+    __tablename__ = "wechat_bindings"
+
+    openid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    session_id: Mapped[str] = mapped_column(String(32))
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)

@@ -52,6 +52,11 @@ class Settings(BaseSettings):
     max_body_bytes: int = 1_000_000
     # Uploads (documents, catalogs) may be larger than a question.
     max_upload_bytes: int = 50_000_000
+    # WeChat mini-program login (code2session). Empty appid/secret: login answers 503.
+    wechat_base_url: str = "https://api.weixin.qq.com"
+    wechat_appid: str = ""
+    wechat_secret: str = ""
+    wechat_timeout_seconds: float = 5.0
 
     @property
     def db_url(self) -> str:
