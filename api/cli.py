@@ -211,15 +211,23 @@ def _read_queries(path: Path) -> list[dict[str, Any]]:
     return items
 
 
-def _read_profile(path: Path | None) -> dict[str, Any]:
+def _read_json_file(path: Path | None, what: str, code: str) -> Any:
     if path is None:
-        return {}
+        return None
     try:
-        profile = json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise InvalidInput(f"找不到画像文件：{path}", code="file_not_found") from None
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise InvalidInput(f"画像文件 {path} 不是有效的 JSON。", code="bad_profile") from None
+        raise InvalidInput(f"找不到{what}文件：{path}", code="file_not_found",
+                           detail={"path": str(path)}) from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as error:
+        raise InvalidInput(f"{what}文件不是有效的 JSON：{error}", code=code,
+                           detail={"path": str(path)}) from None
+
+
+def _read_profile(path: Path | None) -> dict[str, Any]:
+    profile = _read_json_file(path, "画像", "bad_profile")
+    if profile is None:
+        return {}
     if not isinstance(profile, dict):
         raise InvalidInput("画像文件应是一个 JSON 对象。", code="bad_profile")
     return profile
@@ -372,19 +380,6 @@ app.add_typer(brand_app, name="brand")
 app.add_typer(occupations_app, name="occupations")
 
 
-def _read_json_file(path: Path | None, what: str, code: str) -> Any:
-    if path is None:
-        return None
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise InvalidInput(f"找不到{what}文件：{path}", code="file_not_found",
-                           detail={"path": str(path)}) from None
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        raise InvalidInput(f"{what}文件不是有效的 JSON：{error}", code=code,
-                           detail={"path": str(path)}) from None
-
-
 def _result_lines(result: dict[str, Any]) -> str:
     lines = [f"{i}. {r['title']}｜{r['provider']}｜{r['city'] or r['province']}｜"
              f"{r['mode']}｜得分 {r['score']:.3f}\n   " + "；".join(r["reasons"])
@@ -409,7 +404,7 @@ def match(
         return
     from api.matching import matcher
 
-    data = _read_json_file(profile, "画像", "bad_profile") if profile else {}
+    data = _read_profile(profile)
     overrides = _read_json_file(weights_file, "权重", "bad_weights")
     today = _date(as_of, "as_of")
     m = matcher(get_settings())
@@ -434,7 +429,7 @@ def match_guide(
     from api.matching import matcher
     from matcher.guide import guide
 
-    data = _read_json_file(profile, "画像", "bad_profile") if profile else {}
+    data = _read_profile(profile)
     out = guide(matcher(get_settings()), data, k=k, today=_date(as_of, "as_of"))
     question = out["next_question"]
     text = ("推荐已稳定，无需再问。" if out["stable"] else

@@ -62,11 +62,13 @@ class Matcher:
         self._title_matrix: np.ndarray | None = None
         self._occ_rows: np.ndarray | None = None
         self._titles: dict[str, str] = {}
+        # Read with the snapshot: every shortage import bumps the same catalog version.
+        self._shortage = ShortageLists([])
 
     # -- catalog --------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        """The catalog as columns, reloaded when it changes (checked on every request:
-        another process may have imported)."""
+        """The catalog as columns, with the shortage lists, reloaded when either changes
+        (checked on every request: another process may have imported)."""
         with self.sessions() as session:
             version = current_version(session)
             with self._lock:
@@ -75,6 +77,7 @@ class Matcher:
                     self._prepare_vectors(snap)
                     self._titles = {doc_id: title for doc_id, title in
                                     session.execute(select(Document.id, Document.title))}
+                    self._shortage = ShortageLists.load(session)
                     self._snapshot, self._version = snap, version
                 return self._snapshot
 
@@ -101,8 +104,7 @@ class Matcher:
         mask = eligible(snap, context)
 
         similarity, named = self._fit_inputs(profile, snap, assumptions)
-        with self.sessions() as session:
-            in_force = ShortageLists.load(session).in_force(profile.region)
+        in_force = self._shortage.in_force(profile.region)
         subsidy = training_subsidy(self.rules, profile, today, self._titles)
         outcome, employment, passing = F.outcomes(snap)
         held = held_levels(profile)
