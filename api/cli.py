@@ -250,8 +250,12 @@ def ask(
     day = _date(as_of, "as_of")
     if queries is not None:
         for item in _read_queries(queries):
-            answer = bot.answer(item["question"], item["context"], facts, as_of=day)
-            typer.echo(json.dumps({"id": item["id"], **answer.to_dict()}, ensure_ascii=False))
+            try:  # one bad item gets its own error object; the batch goes on
+                line = {"id": item["id"], **bot.answer(item["question"], item["context"], facts,
+                                                       as_of=day).to_dict()}
+            except JntError as exc:
+                line = {"id": item["id"], "error": exc.to_dict()}
+            typer.echo(json.dumps(line, ensure_ascii=False))
         return
     if question is None:
         raise InvalidInput("请给出问题，或用 --queries 指定批量提问文件。", code="empty_question")

@@ -1,45 +1,48 @@
 """One question in, one grounded answer out.
 
-Every sentence of an answer is either a quoted clause (with document and section) or
-the verdict of an eligibility rule whose conditions are cited. The flow reads top to
-bottom in :meth:`Assistant.answer`: check the input, route the intent, gather facts,
-retrieve, apply rules, decide whether the files answer at all, then compose.
+The flow reads top to bottom in :meth:`Assistant.answer`: check the input, understand the
+question (facts, retrieval, the answering clause, where it applies), decide whether the
+files answer it at all, then give a verdict only where it follows from the clause and what
+the asker stated, and compose a short plain reply. Quotes live in ``citations``; the reply
+says what the answer is, the conditions, and what to do next.
+
+Verdicts and abstention are learned from the team's own questions
+(``assistant/data/team_qa``) over general readings of question and clause — negation,
+relatives, thresholds, places, prohibitions, conditions — not chosen by triggers.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import html
 import re
 from dataclasses import asdict, dataclass, field
-from pathlib import Path
 from typing import Any
 
 from assistant import replies
 from assistant.abstain import Answerability, assess
-from assistant.evidence import Quote, best_quotes, question_terms
-from assistant.facts import extract_facts
+from assistant.evidence import question_terms
+from assistant.facts import extract_facts, region_mentions, resolve_mentions
 from assistant.intent import classify
-from assistant.rules.check import profile_to_facts
-from assistant.rules.engine import RuleBook, RuleResult
+from assistant.reading.clause import ClauseReading, read_clause
+from assistant.reading.features import answerability_features, verdict_features
+from assistant.reading.model import load
+from assistant.reading.question import QuestionReading, read_question
+from assistant.reading.rerank import Candidate, candidates, rerank
+from assistant.reading.scope import Scope, read_scope
+from assistant.reading.thresholds import Comparison, compare
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
-from corpus.normalize import detect_script, eval_normalize, search_text, to_script
-from corpus.regions import regions
+from corpus.normalize import detect_script, search_text, to_script
+from corpus.regions import Region, regions
 from corpus.search import Searcher, SearchHit
 
 MAX_QUESTION_CHARS = 2000
-# A rule answers only when retrieval itself ranks one of its cited clauses this high:
-# the rule must be about what was asked, not merely share a keyword with it.
-RULE_DEPTH = 10
-# A yes/no question ("能否…", "能不能…", "可以…吗", "是…吗") asks for a verdict whatever
-# the intent router calls it.
-_YES_NO = re.compile(r"能否|可否|是否|能不能|可不可以|会不会|是不是|有没有|算不算|"
-                     r"(?:能|可以|可|会|算|是|有)[^。？?]{0,30}[吗嗎](?:[?？]|\s*$)|"
-                     r"(?:能|可以)(?:参加|享受|申请|报名|领|拿)[^。？?]{0,10}[?？]?\s*$")
-# "怎么申请", "去哪里报名": a question about procedure is answered from the text, not
-# with a verdict, unless it also asks yes or no.
-_HOW = re.compile(r"怎么|怎样|如何|哪里|哪儿|去哪|在哪|流程|步骤|手续|材料|什么时候|多久")
+# A message this short after a yes/no question asks the same kind of thing ("那我老婆呢").
+FOLLOW_UP_CHARS = 16
+MAX_CITATIONS = 3
+_PLACE_KEYS = ("province", "city", "county")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
@@ -66,9 +69,29 @@ class Answer:
     script: str = "zh-Hans"
     intent: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
+    expired: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
+
+
+@dataclass
+class Understanding:
+    """Everything read from one question, before anything is decided."""
+
+    text: str
+    context: list[str]
+    facts: dict[str, Any]
+    hits: list[SearchHit]
+    question: QuestionReading
+    clause: ClauseReading | None
+    record: ChunkRecord | None
+    scope: Scope
+    comparison: Comparison
+    check: Answerability
+    answerable_features: dict[str, float]
+    verdict_features: dict[str, float]
+    candidates: list[Candidate]
 
 
 def clean_question(question: object) -> str:
@@ -83,80 +106,60 @@ def clean_question(question: object) -> str:
     return text
 
 
-def _place(facts: dict[str, Any]) -> str | None:
-    """The most specific place the asker is in or asks about: only the policies that apply
-    there (its own, its province's, national ones) can answer."""
+def merge_facts(profile: dict[str, Any] | None, turns: list[str]) -> dict[str, Any]:
+    """Facts from the profile, then each turn in order; a turn that names a place replaces
+    the whole place (a city from one turn never pairs with another turn's province)."""
+    facts = dict(profile or {})
+    for turn in turns:
+        new = extract_facts(turn)
+        if any(k in new for k in _PLACE_KEYS):
+            for key in _PLACE_KEYS:
+                facts.pop(key, None)
+        facts.update(new)
+    return facts
+
+
+def _residence(facts: dict[str, Any]) -> Region | None:
     for key in ("county", "city", "province"):
         value = facts.get(key)
-        if isinstance(value, str) and regions().find(value) is not None:
-            return value
+        region = regions().find(value) if isinstance(value, str) else None
+        if region is not None:
+            return region
     return None
 
 
-def _for_someone_else(result: RuleResult) -> bool:
-    """A rule about workers does not answer an enterprise's question (and vice versa)."""
-    return any(t.kind == "subject" and t.status == "fail" for t in result.trace)
+def _related(a: Region, b: Region) -> bool:
+    table = regions()
+    return a in table.lineage(b) or b in table.lineage(a)
 
 
-_REGION_FACTS = {"province", "city", "county", "hukou_province"}
-# Clauses that select among applicants: the general answer is "it depends", not "yes".
-_SELECTIVE = ("符合条件", "符合條件", "择优", "擇優", "遴选", "遴選")
+def retrieval_region(facts: dict[str, Any], question: str) -> str | None:
+    """Search only the policies that apply where the asker is — unless the question names
+    a place elsewhere ("江西的规划我能用吗" from 合肥), which must then be found to be
+    answered with its scope."""
+    home = _residence(facts)
+    if home is None:
+        return None
+    named = [m.chosen for m in resolve_mentions(question, region_mentions(question)) if m.chosen]
+    if any(not _related(r, home) for r in named):
+        return None
+    return home.name
 
 
-def _general_reading(result: RuleResult) -> RuleResult:
-    """A question about a category ("企业能否……", "平台能否纳入……") states no facts of
-    its own, so the rule cannot settle it for an individual. It is answered with what the
-    rule grants the category: "yes" (its conditions listed), or "conditional" where the
-    clause itself selects among applicants."""
-    leaves = [t for t in result.trace if t.kind == "leaf" and t.fact not in _REGION_FACTS]
-    if result.verdict is not None or not leaves or any(t.status != "unknown" for t in leaves):
-        return result
-    if any(t.status == "fail" for t in result.trace if t.kind == "leaf"):
-        return result
-    granted = (result.outcome or {}).get("verdict_if_pass", "yes")
-    quotes = "".join(c.get("quote", "") for c in result.citations)
-    selective = granted == "conditional" and any(m in quotes for m in _SELECTIVE)
-    result.verdict = "conditional" if selective else "yes"
-    result.note = (result.note + "；" if result.note else "") + "按政策对这一类对象的一般规定作答"
-    return result
-
-
-_DEPARTMENT = re.compile(
-    r"(?:由|是|归|找|向|到|给)([\u4e00-\u9fff]{1,10}?(?:厅|局|委员会|委|部|总工会))")
-
-
-def _asks_other_department(question: str, result: RuleResult) -> bool:
-    """"是由省人社厅负责吗？" when the rule names another department: the answer is no."""
-    department = (result.outcome or {}).get("department")
-    if not department:
-        return False
-    asked = [m.group(1) for m in _DEPARTMENT.finditer(search_text(question))]
-    target = search_text(department)
-    return bool(asked) and not any(a.lstrip("由是归找向到给省市区县") in target for a in asked)
-
-
-def _quote_citation(q: Quote) -> Citation:
-    return Citation(q.hit.chunk_id, q.hit.doc_id, q.hit.title, q.hit.section, q.text)
-
-
-def _dedupe(citations: list[Citation]) -> list[Citation]:
-    seen: set[str] = set()
-    kept = []
-    for c in citations:
-        key = eval_normalize(c.quote)
-        if key and not any(key in s or s in key for s in seen):
-            seen.add(key)
-            kept.append(c)
-    return kept
+def _short_section(section: str) -> str:
+    parts = [p.strip() for p in re.split(r"\s*[›>/]\s*", section or "") if p.strip()]
+    return " › ".join(parts[-2:])
 
 
 class Assistant:
-    def __init__(self, searcher: Searcher, rules: RuleBook) -> None:
+    def __init__(self, searcher: Searcher, rules: Any = None) -> None:
         self.searcher = searcher
-        self.rules = rules
-        self._by_doc: dict[str, list[tuple[ChunkRecord, str]]] = {}
-        self._by_doc_build: Path | None = None
+        self.rules = rules  # the rule book, for the matcher and the eligibility panel
+        self._records: dict[str, ChunkRecord] = {}
+        self._doc_regions: set[str] = set()
+        self._records_build: object = None
 
+    # -- the flow ------------------------------------------------------------------------
     def answer(self, question: str, context: list[str] | tuple[str, ...] = (),
                profile: dict[str, Any] | None = None, *, as_of: dt.date | None = None
                ) -> Answer:
@@ -168,146 +171,146 @@ class Assistant:
             return self._finish(Answer(reply, abstained=True, intent="unreadable"), script)
 
         intent = classify(text, context)
-        facts = {**(profile or {}), **extract_facts(" ".join([*context[-1:], text]))}
-        facts.update(extract_facts(text))
-        hits = self.searcher.search(text, 10, context=context, region=_place(facts))
-        index, _ = self.searcher.index()
-        # The classifier may call a policy question chit-chat; the corpus has the last word.
-        topic = " ".join([*context[-1:], text])  # a follow-up is judged with its topic
-        if intent.label in ("smalltalk", "out_of_scope") and \
-                not assess(topic, hits[:5], index.bm25).answerable:
+        seen = self.understand(text, context, profile)
+        if intent.label in ("smalltalk", "out_of_scope") and not seen.check.answerable:
             reply = replies.smalltalk() if intent.label == "smalltalk" else replies.out_of_scope()
-            return self._finish(Answer(reply, abstained=intent.label == "out_of_scope",
-                                       intent=intent.label), script)
-
-        result = None
-        if _YES_NO.search(text) or (intent.route == "eligibility" and not _HOW.search(text)):
-            result = self._apply_rules(text, context, facts, as_of, hits[:RULE_DEPTH])
-        hits = hits[:5]
-        quotes = best_quotes(hits, question_terms(text, context), index.bm25)
-        check = assess(topic, hits, index.bm25)
-        if check.asks_money and not check.states_money:
-            # No rule verdict answers "how much" when no passage states an amount.
-            answer = Answer(replies.abstain(hits), abstained=True)
-        elif result is not None:
-            answer = self._rule_answer(text, result, quotes)
-        elif not check.answerable or not hits:
-            answer = Answer(replies.abstain(hits), abstained=True)
+            answer = Answer(reply, abstained=intent.label == "out_of_scope")
+        elif seen.clause is None or not self.answerable(seen):
+            answer = Answer(replies.abstain(self._related_titles(seen)), abstained=True)
+        elif seen.question.asks_verdict:
+            answer = self._verdict_answer(seen, as_of)
         else:
-            answer = self._extractive(quotes, hits, check)
+            answer = self._fact_answer(seen, as_of)
         answer.intent = intent.label
-        answer.facts = facts
+        answer.facts = seen.facts
         return self._finish(answer, script)
 
-    # -- rules ---------------------------------------------------------------------------
-    def _apply_rules(self, text: str, context: list[str], facts: dict[str, Any],
-                     as_of: dt.date | None, hits: list[SearchHit]) -> RuleResult | None:
-        """Among the rules relevant to this question, the one whose cited clauses the
-        retrieval ranks highest; a decided verdict before an undetermined one."""
-        facts = self._rule_facts(facts)
-        candidates = self.rules.relevant(" ".join([*context[-1:], text]), facts)
-        results = [r for r in (self._evaluate(rule.id, facts, as_of) for rule in candidates)
-                   if not _for_someone_else(r)]
-        order = {"applies": 0, "does_not_apply": 0, "undetermined": 1,
-                 "not_yet_effective": 2, "expired": 3}
-        ranked = [(self._retrieval_rank(r, hits), order.get(r.status, 9), i, r)
-                  for i, r in enumerate(results)]
-        ranked = sorted(row for row in ranked if row[0] < len(hits))
-        if not ranked:
-            return None
-        # One rule's "no" does not answer "can I…" when another backed rule grants it
-        # ("去年技校毕业没找到工作": not a graduating-year student, but a recent graduate).
-        if ranked[0][3].verdict == "no":
-            granting = [row for row in ranked if row[3].verdict in ("yes", "conditional")]
-            if granting:
-                return granting[0][3]
-        return ranked[0][3]
-
-    def _rule_facts(self, facts: dict[str, Any]) -> dict[str, Any]:
-        """The facts the rule registry knows, in its form; a value the registry rejects
-        (an extraction it cannot read) is left out rather than failing the answer."""
-        converted = profile_to_facts(facts)
-        if "subject" not in facts:
-            converted.pop("subject", None)  # who asks is unknown: do not assume a worker
-        kept: dict[str, Any] = {}
-        for name, value in converted.items():
-            if name not in self.rules.registry.specs or value is None:
-                continue
-            try:
-                self.rules.registry.value(name, value)
-            except InvalidInput:
-                continue
-            kept[name] = value
-        return kept
-
-    def _evaluate(self, rule_id: str, facts: dict[str, Any], as_of: dt.date | None
-                  ) -> RuleResult:
-        """An expired rule is reported as expired, together with what it decided while it
-        was in force, so a question about that period still gets its answer."""
-        result = self.rules.evaluate(rule_id, facts, as_of)
-        end = (result.effective or {}).get("to")
-        if result.status == "expired" and end:
-            result = self.rules.evaluate(rule_id, facts, dt.date.fromisoformat(end))
-            result.status = "expired"
-            result.note = f"该规定的有效期至 {end}，现已过期"
-        return _general_reading(result)
-
-    def _retrieval_rank(self, result: RuleResult, hits: list[SearchHit]) -> int:
-        """Rank of the best retrieved passage holding one of the rule's cited clauses."""
-        quotes = [eval_normalize(c["quote"]) for c in result.citations]
-        for rank, hit in enumerate(hits):
-            text = eval_normalize(hit.text)
-            if any(q and q in text for q in quotes):
-                return rank
-        return len(hits)
-
-    def _rule_answer(self, question: str, result: RuleResult, quotes: list[Quote]) -> Answer:
-        """The rule's verdict and cited conditions, then the retrieved clauses that say
-        the same in the document's own words (quotes already cited are not repeated)."""
-        citations = _dedupe([self._locate(c) for c in result.citations] +
-                            [_quote_citation(q) for q in quotes[:2]])
-        undecided = result.status in ("undetermined", "expired") and result.missing_facts
-        verdict = result.verdict or ("conditional" if undecided else None)
-        lead = replies.verdict_lead(result)
-        if verdict == "yes" and _asks_other_department(question, result):
-            verdict, lead = "no", replies.other_department(result)
-        body = replies.quote_lines(citations)
-        answer = f"{lead}\n{body}" if body else lead
-        if result.follow_up:
-            answer += f"\n{result.follow_up}"
-        return Answer(answer, verdict=verdict, citations=citations,
-                      rule_trace=[result.to_dict()], missing_facts=result.missing_facts,
-                      follow_up=result.follow_up)
-
-    def _locate(self, cite: dict[str, Any]) -> Citation:
-        """The indexed chunk that holds a rule's quoted clause."""
-        chunks = self._chunks_by_doc().get(cite["doc"], [])
-        needle = eval_normalize(cite["quote"])
-        for rec, norm in chunks:
-            if needle in norm:
-                return Citation(rec.chunk_id, rec.doc_id, rec.title, rec.section, cite["quote"])
-        title = chunks[0][0].title if chunks else cite["doc"]
-        return Citation(None, cite["doc"], title, cite.get("section") or "", cite["quote"])
-
-    def _chunks_by_doc(self) -> dict[str, list[tuple[ChunkRecord, str]]]:
-        """Each document's chunks with their normalised text, computed once per index
-        build rather than on every citation (the corpus may hold 100,000 chunks)."""
+    def understand(self, text: str, context: list[str], profile: dict[str, Any] | None
+                   ) -> Understanding:
+        """Facts, retrieval, the answering clause, its scope and the readings the models
+        take — the same for answering and for training the models."""
+        facts = merge_facts(profile, [*context[-1:], text])
+        norm = search_text(text)
+        retrieved = self.searcher.search(text, 10, context=context,
+                                         region=retrieval_region(facts, norm))
         index, _ = self.searcher.index()
-        if self._by_doc_build != index.folder:
-            by_doc: dict[str, list[tuple[ChunkRecord, str]]] = {}
-            for rec in index.records:
-                by_doc.setdefault(rec.doc_id, []).append((rec, eval_normalize(rec.text)))
-            self._by_doc, self._by_doc_build = by_doc, index.folder
-        return self._by_doc
+        q = read_question(text)
+        if context and not q.asks_verdict and len(norm) <= FOLLOW_UP_CHARS \
+                and read_question(context[-1]).asks_verdict:
+            q = dataclasses.replace(q, asks_verdict=True, form="verdict")
+        terms = question_terms(text, context)
+        self._refresh()
+        cands = candidates(retrieved, terms, index.bm25, norm, self._records,
+                           q.form in ("number", "date"))
+        hits = rerank(cands) + retrieved[len(cands):]
+        clause = read_clause(hits[:5], terms, index.bm25)
+        record = self._record(clause.hit.chunk_id) if clause else None
+        scope = read_scope(record.region if record else None, facts, norm)
+        comparison = compare(norm, clause.hit.text if clause else "")
+        topic = " ".join([*context[-1:], text]) if len(norm) <= FOLLOW_UP_CHARS else text
+        check = assess(topic, hits[:5], index.bm25)
+        a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
+                                            self._foreign_place(norm))
+        v_features = verdict_features(q, clause, scope, comparison)
+        return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
+                             check, a_features, v_features, cands)
 
-    # -- extractive ----------------------------------------------------------------------
+    # -- decisions -----------------------------------------------------------------------
     @staticmethod
-    def _extractive(quotes: list[Quote], hits: list[SearchHit], check: Answerability
-                    ) -> Answer:
-        if not quotes:
-            quotes = [Quote(hits[0], hits[0].text, 0.0)]
-        return Answer(replies.extractive(citations := [_quote_citation(q) for q in quotes]),
-                      citations=citations)
+    def answerable(seen: Understanding) -> bool:
+        model = load("answerable")
+        if model is None:
+            return seen.check.answerable
+        threshold = float(model.meta.get("threshold", 0.5))
+        return model.probabilities(seen.answerable_features)["answerable"] >= threshold
+
+    @staticmethod
+    def decide_verdict(seen: Understanding) -> tuple[str | None, dict[str, float]]:
+        """The verdict the clause and the stated facts support; "yes" only when the model
+        is sure, because a wrong 「可以」 is the worst error this product can make."""
+        model = load("verdict")
+        if model is None:
+            return None, {}
+        probs = model.probabilities(seen.verdict_features, search_text(seen.text))
+        yes_min = float(model.meta.get("yes_min", 0.5))
+        if probs.get("yes", 0.0) >= yes_min:
+            return "yes", probs
+        rest = {k: v for k, v in probs.items() if k != "yes"}
+        return max(rest, key=rest.__getitem__), probs
+
+    # -- replies -------------------------------------------------------------------------
+    def _verdict_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
+        verdict, probs = self.decide_verdict(seen)
+        assert seen.clause is not None
+        reasons = replies.no_reasons(seen.verdict_features, seen.scope, seen.comparison) \
+            if verdict == "no" else []
+        conditions = replies.conditions(seen.clause.sentence) if verdict == "conditional" else None
+        expired_line, expired = self._expiry(seen.record, as_of)
+        scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
+        follow_up = replies.follow_up(seen.facts) if verdict == "conditional" else None
+        text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
+                                     follow_up)
+        trace = {"kind": "reading", "verdict": verdict,
+                 "probabilities": {k: round(v, 3) for k, v in probs.items()},
+                 "signals": [k for k, v in seen.verdict_features.items() if v],
+                 "scope": dataclasses.asdict(seen.scope), "clause": seen.clause.sentence}
+        return Answer(text, verdict=verdict, citations=self._citations(seen),
+                      rule_trace=[trace], follow_up=follow_up, expired=expired)
+
+    def _fact_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
+        assert seen.clause is not None
+        terms = question_terms(seen.text, seen.context)
+        span = replies.answer_span(seen.clause.sentence, terms, seen.question.form)
+        expired_line, expired = self._expiry(seen.record, as_of)
+        text = replies.fact_reply(span, replies.scope_line(seen.scope), expired_line)
+        return Answer(text, citations=self._citations(seen), expired=expired)
+
+    def _citations(self, seen: Understanding) -> list[Citation]:
+        assert seen.clause is not None
+        out: list[Citation] = []
+        for q in seen.clause.quotes:
+            if replies.is_heading(q.text, q.hit.title):
+                continue
+            out.append(Citation(q.hit.chunk_id, q.hit.doc_id, q.hit.title, q.hit.section, q.text))
+        if not out:
+            hit = seen.clause.hit
+            out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section,
+                                seen.clause.sentence))
+        return out[:MAX_CITATIONS]
+
+    def _expiry(self, record: ChunkRecord | None, as_of: dt.date | None) -> tuple[str, bool]:
+        end = record.effective_to if record else None
+        today = as_of or dt.date.today()
+        if end and dt.date.fromisoformat(end) < today:
+            return replies.expired_line(end), True
+        return "", False
+
+    def _related_titles(self, seen: Understanding) -> list[str]:
+        """Documents worth naming in a refusal: only those that do touch the topic."""
+        if seen.check.coverage < replies.RELATED_COVERAGE:
+            return []
+        return list(dict.fromkeys(h.title for h in seen.hits[:2]))
+
+    def _record(self, chunk_id: str) -> ChunkRecord | None:
+        self._refresh()
+        return self._records.get(chunk_id)
+
+    def _foreign_place(self, question: str) -> bool:
+        """The question names a place that no regional document on file covers (上海,
+        广东 …): its local figures cannot be in the files."""
+        self._refresh()
+        named = [m.chosen for m in resolve_mentions(question, region_mentions(question))
+                 if m.chosen]
+        return any(not ({r.name for r in regions().lineage(place)} & self._doc_regions)
+                   for place in named)
+
+    def _refresh(self) -> None:
+        """Per-build lookups, computed once per index build, not per question."""
+        index, _ = self.searcher.index()
+        if self._records_build is not index.folder:
+            self._records = {r.chunk_id: r for r in index.records}
+            self._doc_regions = {r.region for r in index.records} - {"全国"}
+            self._records_build = index.folder
 
     @staticmethod
     def _finish(answer: Answer, script: str) -> Answer:

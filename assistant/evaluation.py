@@ -1,15 +1,20 @@
-"""Answer evaluation on a policy-QA file (``shared/eval/README.md``): citation coverage,
-abstention, verdict accuracy, follow-ups, and the reply's script."""
+"""Answer evaluation on a policy-QA file, scored as ``shared/eval/README.md`` says:
+citation coverage, abstention and refusals, verdict accuracy with its confusion matrix and
+the false-yes rate, reply length, and the reply's script — overall and per type, script
+and style. An item that raises is counted as an error and the run goes on."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer, Assistant
+from corpus.errors import JntError
 from corpus.evaluation import load_qa
 from corpus.normalize import detect_script, eval_normalize
+
+VERDICTS = ("yes", "no", "conditional")
 
 
 def _covers(item: dict[str, Any], texts: list[str]) -> bool:
@@ -20,46 +25,65 @@ def _covers(item: dict[str, Any], texts: list[str]) -> bool:
 def score_item(item: dict[str, Any], answer: Answer, chunk_text: dict[str, str]
                ) -> dict[str, Any]:
     passages = [chunk_text.get(c.chunk_id or "", c.quote) for c in answer.citations]
-    quotes = [c.quote for c in answer.citations]
-    row: dict[str, Any] = {
+    script = detect_script(answer.answer) if answer.answer else item["lang"]
+    return {
         "id": item["id"], "type": item["type"], "lang": item["lang"],
-        "answerable": bool(item.get("doc")), "abstained": answer.abstained,
-        "covered": _covers(item, passages), "quote_covered": _covers(item, quotes),
+        "style": item.get("style", "formal"), "answerable": bool(item.get("doc")),
+        "abstained": answer.abstained, "covered": _covers(item, passages),
         "expected_verdict": item.get("verdict"), "verdict": answer.verdict,
+        "length": len(answer.answer), "error": None,
+        # A Simplified reply may contain no character that tells the scripts apart.
         "script_ok": answer.script == item["lang"] and
-        (not answer.answer or detect_script(answer.answer) == item["lang"]
-         or item["lang"] == "zh-Hans"),
+        (script == item["lang"] or item["lang"] == "zh-Hans"),
     }
-    return row
 
 
-def _share(rows: list[dict[str, Any]], key: str) -> float:
-    return round(sum(1 for r in rows if r[key]) / len(rows), 4) if rows else 0.0
+def _share(rows: list[dict[str, Any]], key: str) -> float | None:
+    return round(sum(1 for r in rows if r[key]) / len(rows), 4) if rows else None
+
+
+def _p90(values: list[int]) -> int | None:
+    if not values:
+        return None
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(0.9 * (len(ordered) - 1))))]
+
+
+def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    """The acceptance figures for one slice of the rows."""
+    ok = [r for r in rows if r["error"] is None]
+    answerable = [r for r in ok if r["answerable"]]
+    unanswerable = [r for r in ok if not r["answerable"]]
+    judged = [r for r in ok if r["expected_verdict"] in VERDICTS]
+    noes = [r for r in judged if r["expected_verdict"] == "no"]
+    answered = [r["length"] for r in ok if not r["abstained"]]
+    return {
+        "items": len(rows), "errors": len(rows) - len(ok),
+        "cover": _share(answerable, "covered"),
+        "refused": _share(answerable, "abstained"),
+        "abstain": _share(unanswerable, "abstained"),
+        "verdict": round(sum(r["verdict"] == r["expected_verdict"] for r in judged)
+                         / len(judged), 4) if judged else None,
+        "false_yes": round(sum(r["verdict"] == "yes" for r in noes) / len(noes), 4)
+        if noes else None,
+        "reply_p90": _p90(answered),
+        "script_ok": _share(ok, "script_ok"),
+    }
 
 
 def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    answerable = [r for r in rows if r["answerable"]]
-    unanswerable = [r for r in rows if not r["answerable"]]
-    verdict_items = [r for r in rows if r["expected_verdict"] in ("yes", "no", "conditional")]
-    followups = [r for r in answerable if r["type"] == "followup"]
-    by: dict[str, dict[str, list[dict[str, Any]]]] = {"type": defaultdict(list),
-                                                      "lang": defaultdict(list)}
-    for r in answerable:
-        by["type"][r["type"]].append(r)
-        by["lang"][r["lang"]].append(r)
+    judged = [r for r in rows if r["error"] is None and r["expected_verdict"] in VERDICTS]
+    confusion = Counter(f"{r['expected_verdict']}→{r['verdict'] or 'none'}" for r in judged)
+    by: dict[str, dict[str, list[dict[str, Any]]]] = {k: defaultdict(list)
+                                                      for k in ("type", "lang", "style")}
+    for r in rows:
+        for key in by:
+            by[key][r[key]].append(r)
     return {
-        "items": len(rows),
-        "answerable_covered": _share(answerable, "covered"),
-        "answerable_quote_covered": _share(answerable, "quote_covered"),
-        "answerable_abstained": _share(answerable, "abstained"),
-        "unanswerable_abstained": _share(unanswerable, "abstained"),
-        "verdict_accuracy": round(sum(1 for r in verdict_items if r["verdict"] ==
-                                      r["expected_verdict"]) / len(verdict_items), 4)
-        if verdict_items else None,
-        "followup_covered": _share(followups, "covered"),
-        "script_ok": _share(rows, "script_ok"),
-        **{f"covered_by_{k}": {g: _share(v, "covered") for g, v in sorted(groups.items())}
-           for k, groups in by.items()},
+        **figures(rows),
+        "confusion": dict(sorted(confusion.items())),
+        **{f"by_{key}": {g: figures(v) for g, v in sorted(groups.items())}
+           for key, groups in by.items()},
     }
 
 
@@ -68,8 +92,17 @@ def evaluate_answers(assistant: Assistant, qa_path: Path) -> dict[str, Any]:
     chunk_text = {r.chunk_id: r.text for r in index.records}
     rows = []
     for item in load_qa(qa_path):
-        answer = assistant.answer(item["question"], item.get("context") or [])
+        try:
+            answer = assistant.answer(item["question"], item.get("context") or [])
+        except JntError as exc:
+            rows.append({"id": item["id"], "type": item["type"], "lang": item["lang"],
+                         "style": item.get("style", "formal"),
+                         "answerable": bool(item.get("doc")), "abstained": False,
+                         "covered": False, "expected_verdict": item.get("verdict"),
+                         "verdict": None, "length": 0, "script_ok": False,
+                         "error": exc.code})
+            continue
         row = score_item(item, answer, chunk_text)
-        row["answer"] = answer.answer[:200]
+        row["answer"] = answer.answer
         rows.append(row)
     return {"summary": summarise(rows), "items": rows}

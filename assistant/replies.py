@@ -1,70 +1,157 @@
 """The assistant's own sentences. Kept in one place so every word a user reads that is
-not a quote is visible here: verdict leads, abstentions, and the fixed replies."""
+not a quote is visible here.
+
+A reply is read on a phone: the first sentence answers exactly what was asked (可以 /
+不可以 / 要看条件 / 文件规定是… / 现有文件没有规定), then the conditions as a short list,
+then what to do next. Quotes are never repeated here: they live in the citations.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+import re
+from typing import Any
 
-if TYPE_CHECKING:
-    from assistant.answer import Citation
-    from assistant.rules.engine import RuleResult
-    from corpus.search import SearchHit
+from assistant.reading.cues import clause_cue
+from assistant.reading.scope import Scope
+from assistant.reading.thresholds import Comparison
+from corpus.normalize import search_text
 
-HOTLINE = "如需进一步确认，请拨打 12333 人社服务热线，或咨询当地人力资源和社会保障部门。"
+HOTLINE = "如需办理或确认，请咨询当地人社部门，或拨打 12333 人社服务热线。"
+NEXT_STEP = "办理请向当地人社部门咨询，或拨打 12333。"
+# A refusal names documents only when they really touch the topic.
+RELATED_COVERAGE = 0.35
+SPAN_CHARS = 110
+CONDITION_CHARS = 48
+MAX_CONDITIONS = 3
+_FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
+_ANY_OF = ("之一", "或者", "或")
 
-
-def _cite(c: Citation) -> str:
-    where = f"（{c.section}）" if c.section else ""
-    return f"《{c.title}》{where}：“{c.quote}”"
-
-
-def quote_lines(citations: list[Citation]) -> str:
-    if not citations:
-        return ""
-    return "依据：\n" + "\n".join(f"{i}. {_cite(c)}" for i, c in enumerate(citations, 1))
-
-
-def extractive(citations: list[Citation]) -> str:
-    return "根据现有政策文件：\n" + "\n".join(f"{i}. {_cite(c)}"
-                                         for i, c in enumerate(citations, 1))
+LEADS = {"yes": "可以。", "no": "不可以。", "conditional": "要看条件。"}
 
 
-def verdict_lead(result: RuleResult) -> str:
-    outcome: dict[str, Any] = result.outcome or {}
-    benefit = outcome.get("benefit") or result.title
-    if result.status == "expired":
-        period = f"有效期至 {result.effective.get('to')}" if result.effective.get("to") else ""
-        during = _decided(result, benefit)
-        return (f"注意：这是已过期的规定（{result.title}，{period}），"
-                f"现在是否仍执行请向当地人社部门确认。在有效期内：{during}")
-    if result.status == "not_yet_effective":
-        return f"这条规定尚未生效（{result.title}）。"
-    return _decided(result, benefit)
+def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str, list[str]] | None,
+                  scope_line: str, expired_line: str, follow_up: str | None) -> str:
+    lines = [LEADS.get(verdict or "", "要看具体情况。") + "".join(reasons[:2])]
+    if scope_line:
+        lines.append(scope_line)
+    if conditions and conditions[1]:
+        header, items = conditions
+        lines.append(header)
+        lines.extend(f"· {c}" for c in items)
+    if expired_line:
+        lines.append(expired_line)
+    if follow_up:
+        lines.append(follow_up)
+    else:
+        lines.append(NEXT_STEP)
+    return "\n".join(lines)
 
 
-def _decided(result: RuleResult, benefit: str) -> str:
-    if result.verdict == "yes":
-        return f"可以。{benefit}"
-    if result.verdict == "no":
-        failed = [t.description for t in result.trace
-                  if t.status == "fail" and t.kind == "leaf"]
-        reason = f"不符合的条件：{'；'.join(failed)}。" if failed else ""
-        return f"不可以。{reason}".rstrip()
-    unknown = [t.description for t in result.trace
-               if t.status == "unknown" and t.kind == "leaf"]
-    needs = f"需要满足：{'；'.join(unknown)}。" if unknown else ""
-    return f"要看条件：{benefit}。{needs}".replace("。。", "。")
+def fact_reply(span: str, scope_line: str, expired_line: str) -> str:
+    lines = [f"文件规定：{span}"]
+    if scope_line:
+        lines.append(scope_line)
+    if expired_line:
+        lines.append(expired_line)
+    return "\n".join(lines)
 
 
-def other_department(result: RuleResult) -> str:
-    benefit = (result.outcome or {}).get("benefit") or result.title
-    return f"不是。{benefit}。"
+def no_reasons(features: dict[str, float], scope: Scope, comparison: Comparison) -> list[str]:
+    """Why "no", in the order a worker should hear it: the place, their own figures, the
+    beneficiary, the prohibition, the order of steps, the missing requirement."""
+    out: list[str] = []
+    if features.get("scope_outside") or features.get("scope_hukou_only"):
+        out.append(scope_only(scope))
+    if comparison.detail:
+        out.append(f"您说的是{comparison.detail[0]}。")
+    if features.get("family_mismatch"):
+        out.append("这条规定的对象是文件所列人员本人，没有把家属列为对象。")
+    if features.get("asks_prohibited") or features.get("legality_x_prohibition"):
+        out.append("文件明确规定不得这样做。")
+    elif features.get("skip_x_sequence"):
+        out.append("文件要求先满足前置条件，不能先做后补。")
+    if features.get("neg_overlap") and not comparison.detail:
+        out.append("文件要求的条件您目前还没有满足。")
+    if features.get("absolute_x_condition") and not out:
+        out.append("文件没有这样无条件的规定。")
+    return out
 
 
-def abstain(hits: list[SearchHit]) -> str:
-    titles = list(dict.fromkeys(h.title for h in hits))[:3]
-    covers = f"现有文件主要涉及：{'；'.join('《' + t + '》' for t in titles)}。" if titles else ""
-    return f"抱歉，现有政策文件没有回答这个问题。{covers}{HOTLINE}"
+def scope_only(scope: Scope) -> str:
+    return f"这是{scope.doc_region}的规定，只适用于{scope.doc_region}。"
+
+
+def scope_line(scope: Scope) -> str:
+    """Provincial or city rules are labelled with their place when the asker's place is
+    unknown or elsewhere."""
+    if scope.relation in ("unknown", "outside", "hukou_only"):
+        return scope_only(scope)
+    return ""
+
+
+def conditions(sentence: str) -> tuple[str, list[str]]:
+    """The clause's conditions as short fragments, and whether any one suffices."""
+    s = search_text(sentence)
+    cue = clause_cue("condition")
+    limit = clause_cue("threshold")
+    found = []
+    for m in _FRAGMENT.finditer(sentence):
+        fragment = m.group(0).strip()
+        norm = search_text(fragment)
+        if fragment and (cue.any(norm) or limit.any(norm)):
+            found.append(fragment[:CONDITION_CHARS])
+    header = "满足其中一条即可：" if any(w in s for w in _ANY_OF) else "需同时满足："
+    return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
+
+
+def follow_up(facts: dict[str, Any]) -> str:
+    """One question for the fact most often missing: who the asker is, then where."""
+    if not facts.get("groups") and not facts.get("employment_status"):
+        return "您属于哪类人员（如失业人员、农民工、退役军人、在校学生、在职职工）？"
+    if not any(facts.get(k) for k in ("province", "city", "county")):
+        return "您在哪个省、市？"
+    return "您是否符合上面的条件？可以说说您的具体情况。"
+
+
+def answer_span(sentence: str, terms: set[str], form: str) -> str:
+    """The part of the answering sentence that answers: the whole sentence when short,
+    else the fragments holding the question's words (and, for a number or date question,
+    the figure)."""
+    if len(sentence) <= SPAN_CHARS:
+        return sentence.strip()
+    fragments = [m.group(0).strip() for m in _FRAGMENT.finditer(sentence) if m.group(0).strip()]
+
+    def score(fragment: str) -> float:
+        norm = search_text(fragment)
+        value = sum(len(t) for t in terms if len(t) >= 2 and t in norm)
+        if form in ("number", "date") and re.search(r"\d|[一二三四五六七八九十百千万]", norm):
+            value += 3
+        return value
+
+    ranked = sorted(range(len(fragments)), key=lambda i: -score(fragments[i]))
+    keep: list[int] = []
+    for i in ranked:
+        if sum(len(fragments[j]) for j in keep) + len(fragments[i]) > SPAN_CHARS:
+            continue
+        keep.append(i)
+    return "，".join(fragments[i] for i in sorted(keep)) + "。"
+
+
+def expired_line(end: str) -> str:
+    return f"该规定有效期至{end}，现行做法请向当地人社部门确认。"
+
+
+def is_heading(quote: str, title: str) -> bool:
+    """A document title or an issuing line is not a clause."""
+    q = search_text(quote).strip("《》“”\"' ")
+    t = search_text(title)
+    return q == t or (len(q) < 40 and (q in t or t in q)) or bool(re.fullmatch(r"[\d年月日\s]+", q))
+
+
+def abstain(titles: list[str]) -> str:
+    covers = (f"现有文件中相关的只有{'、'.join('《' + t + '》' for t in titles)}，"
+              "但没有写到您问的这一点。") if titles else ""
+    return f"现有政策文件没有规定这个问题。{covers}{HOTLINE}"
 
 
 def english_only() -> str:

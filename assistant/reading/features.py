@@ -1,0 +1,103 @@
+"""The question and its answering clause side by side, as named numbers for the verdict
+and answerability models. Every feature is a general reading — negation, relatives,
+thresholds, places, prohibitions, conditions — never a word from one question."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from assistant.reading.clause import CLAUSE_CUES, ClauseReading
+from assistant.reading.question import QuestionReading
+from assistant.reading.scope import Scope
+from assistant.reading.thresholds import Comparison
+from corpus.normalize import search_text
+
+_PROHIBITED_OBJECT = 14
+
+
+def _bigrams(s: str) -> set[str]:
+    return {s[i:i + 2] for i in range(len(s) - 1)}
+
+
+def _overlap(a: str, b: str) -> int:
+    return len(_bigrams(a) & _bigrams(b))
+
+
+@dataclass
+class Reading:
+    """Everything read for one question, kept for the reply and the trace."""
+
+    question: QuestionReading
+    clause: ClauseReading | None
+    scope: Scope
+    comparison: Comparison
+    features: dict[str, float] = field(default_factory=dict)
+
+
+def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
+                     comparison: Comparison) -> dict[str, float]:
+    f: dict[str, float] = {
+        "q_first_person": float(q.first_person),
+        "q_family": float(bool(q.family)),
+        "q_absolute": float(bool(q.absolute)),
+        "q_skip": float(bool(q.skip)),
+        "q_legality": float(q.legality),
+        "q_negated": float(bool(q.negated)),
+        "scope_outside": float(scope.relation == "outside"),
+        "scope_hukou_only": float(scope.relation == "hukou_only"),
+        "scope_inside": float(scope.relation == "inside"),
+        "scope_regional_unknown": float(scope.relation == "unknown"),
+        "threshold_fails": float(min(comparison.fails, 2)),
+        "threshold_meets": float(min(comparison.meets, 2)),
+    }
+    if c is None:
+        return f
+    sentence = search_text(c.sentence)
+    for name in CLAUSE_CUES:
+        f[f"c_{name}"] = float(bool(c.cues[name]))
+        f[f"p_{name}"] = float(bool(c.passage_cues[name]))
+    f["neg_overlap"] = float(any(_overlap(n[1:], sentence) >= 2 for n in q.negated))
+    f["family_mismatch"] = float(bool(q.family) and not c.cues["family"]
+                                 and not c.passage_cues["family"])
+    f["legality_x_prohibition"] = float(q.legality and bool(c.cues["prohibition"]))
+    f["skip_x_sequence"] = float(bool(q.skip) and bool(c.cues["sequence"] or c.cues["duty"]))
+    f["absolute_x_condition"] = float(bool(q.absolute) and bool(c.cues["condition"]))
+    f["asks_prohibited"] = float(_asks_prohibited(q.text, sentence))
+    f["grant_only"] = float(bool(c.cues["grant"]) and not c.cues["condition"]
+                            and not c.cues["prohibition"])
+    return f
+
+
+def _asks_prohibited(question: str, sentence: str) -> bool:
+    """The question is about the very act the clause forbids (不得扣押…证件 / 押身份证)."""
+    from assistant.reading.cues import clause_cue
+
+    for m in clause_cue("prohibition").pattern.finditer(sentence):
+        act = sentence[m.end():m.end() + _PROHIBITED_OBJECT]
+        if _overlap(act, question) >= 2:
+            return True
+    return False
+
+
+def answerability_features(q: QuestionReading, c: ClauseReading | None, check: Any,
+                           top_score: float, foreign_place: bool) -> dict[str, float]:
+    """``check`` is :class:`assistant.abstain.Answerability` for the same hits."""
+    sentence = search_text(c.sentence) if c else ""
+    passages = search_text(" ".join(x.hit.text for x in c.quotes)) if c else ""
+    has_number = any(ch.isdigit() for ch in passages) or any(
+        w in passages for w in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "百"))
+    return {
+        "coverage": float(check.coverage),
+        "unseen": float(min(len(check.unseen), 3)),
+        "money_missing": float(check.asks_money and not check.states_money),
+        "number_missing": float(q.form in ("number", "date") and not has_number),
+        "asks_money": float(q.asks_money),
+        "asks_list": float(q.asks_list),
+        "asks_date": float(q.form == "date"),
+        "asks_number": float(q.form == "number"),
+        "foreign_place": float(foreign_place),
+        "top_score": float(top_score),
+        "quote_score": float(min((c.quotes[0].score if c else 0.0) / 20.0, 2.0)),
+        "sentence_digits": float(any(ch.isdigit() for ch in sentence)),
+    }

@@ -1,0 +1,94 @@
+"""What a question asks for (a verdict, a number, a date, steps, a meaning) and what the
+asker says on the way (negations, relatives, "always/directly", doing things out of order).
+
+Everything works on the search form (Simplified, mainland wording), so a Traditional
+question reads exactly like its Simplified twin.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.reading.cues import question_cue
+from corpus.normalize import search_text
+
+_CLAUSE = re.compile(r"[^，,。！!？?；;：:\n]+[？?]?")
+# How far before a sentence-final particle the verb of the ask may stand (…能免费学电焊吗).
+_ASK_SPAN = 16
+_NEGATED_OBJECT = 10
+
+
+@dataclass(frozen=True)
+class QuestionReading:
+    text: str  # search form
+    asks_verdict: bool
+    form: str  # verdict | number | date | procedure | definition | other
+    asks_money: bool
+    asks_list: bool
+    negated: list[str] = field(default_factory=list)  # what the asker says is not so
+    family: list[str] = field(default_factory=list)
+    absolute: list[str] = field(default_factory=list)
+    skip: list[str] = field(default_factory=list)
+    legality: bool = False
+    first_person: bool = False
+
+
+def clauses(text: str) -> list[str]:
+    return [m.group(0).strip() for m in _CLAUSE.finditer(text) if m.group(0).strip()]
+
+
+def _is_yes_no_clause(clause: str) -> bool:
+    bare = clause.rstrip("？?～~。.！! ")
+    if question_cue("asks_verdict").any(bare):
+        return True
+    for particle in question_cue("verdict_final").words:
+        if bare.endswith(particle):
+            head = bare[: len(bare) - len(particle)][-_ASK_SPAN:]
+            return question_cue("modal").any(head) or particle in ("吗", "么", "嘛")
+    return False
+
+
+def asks_verdict(text: str) -> bool:
+    """A yes/no question anywhere in the message ("我在赣州，能领补贴吗？去哪办")."""
+    return any(_is_yes_no_clause(c) for c in clauses(text))
+
+
+def _negated(text: str) -> list[str]:
+    """Statements that something is not so, with what follows the negation ("没拿到合格证明"),
+    outside the asking clause itself ("能不能" is an ask, not a negation)."""
+    found = []
+    for body in clauses(text):
+        for m in question_cue("negation").pattern.finditer(body):
+            before = body[max(0, m.start() - 1):m.start()]
+            after = body[m.end():m.end() + 2]
+            a_not_a = before in ("能", "可", "是", "有", "会", "算") or (
+                after.startswith(("不", "有")) and m.group(0) in ("没", "不是"))
+            if a_not_a:
+                continue  # 能不能 / 是不是 / 有没有: an ask, not a negation
+            found.append(body[m.start():m.end() + _NEGATED_OBJECT])
+    return found
+
+
+def read_question(question: str) -> QuestionReading:
+    s = search_text(question)
+    verdict = asks_verdict(s)
+    if verdict:
+        form = "verdict"
+    elif question_cue("definition").any(s) and not question_cue("number").any(s):
+        form = "definition"
+    elif question_cue("date").any(s):
+        form = "date"
+    elif question_cue("number").any(s):
+        form = "number"
+    elif question_cue("procedure").any(s):
+        form = "procedure"
+    else:
+        form = "other"
+    return QuestionReading(
+        text=s, asks_verdict=verdict, form=form,
+        asks_money=question_cue("money").any(s), asks_list=question_cue("list").any(s),
+        negated=_negated(s), family=question_cue("family").find(s),
+        absolute=question_cue("absolute").find(s), skip=question_cue("skip").find(s),
+        legality=question_cue("legality").any(s), first_person=question_cue("first_person").any(s),
+    )

@@ -1,0 +1,142 @@
+"""Numbers the asker states against the thresholds a clause sets.
+
+"合格率89%" against "培训合格率达到90%以上", "缴了8个月" against "缴费满1年", "服役两年"
+against "服现役满五年": a stated figure on the wrong side of the clause's threshold settles
+the question "no"; on the right side it is one condition met. Units are compared after
+conversion (年 → 个月, 成 → %), and a figure is compared only with thresholds in its own unit.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from corpus.normalize import search_text
+
+_CN = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7,
+       "八": 8, "九": 9}
+_NUMBER = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+"
+# unit → (canonical unit, factor)
+_UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("month", 1.0),
+          "年": ("month", 12.0), "周岁": ("year_old", 1.0), "岁": ("year_old", 1.0),
+          "人次": ("person", 1.0), "人": ("person", 1.0), "名": ("person", 1.0),
+          "天": ("day", 1.0), "日": ("day", 1.0), "课时": ("hour", 1.0), "学时": ("hour", 1.0),
+          "小时": ("hour", 1.0), "元": ("yuan", 1.0), "万元": ("yuan", 10000.0)}
+_UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+_QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))|(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})")
+_AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过", "高于", "大于")
+_AT_MOST_BEFORE = ("不超过", "不高于", "最高", "最多", "低于", "少于", "未满", "不满")
+_AT_LEAST_AFTER = ("以上", "及以上", "或以上")
+_AT_MOST_AFTER = ("以下", "以内", "之内")
+_CONTEXT = 6
+
+
+@dataclass(frozen=True)
+class Quantity:
+    value: float
+    unit: str
+    before: str  # the words just before the number (what it measures)
+    start: int
+
+
+@dataclass(frozen=True)
+class Threshold:
+    value: float
+    unit: str
+    at_least: bool
+    before: str
+
+
+def chinese_number(token: str) -> float | None:
+    if re.fullmatch(r"\d+(?:\.\d+)?", token):
+        return float(token)
+    total, current = 0, 0
+    for ch in token:
+        if ch in _CN:
+            current = _CN[ch]
+        elif ch == "十":
+            total += (current or 1) * 10
+            current = 0
+        elif ch == "百":
+            total += (current or 1) * 100
+            current = 0
+        elif ch == "千":
+            total += (current or 1) * 1000
+            current = 0
+        else:
+            return None
+    return float(total + current)
+
+
+def quantities(text: str) -> list[Quantity]:
+    s = search_text(text)
+    out = []
+    for m in _QUANTITY.finditer(s):
+        if m.group("pct"):
+            value, unit, factor = chinese_number(m.group("pct")), "%", 1.0
+        else:
+            value = chinese_number(m.group("n"))
+            unit, factor = _UNITS[m.group("unit")]
+        if value is None:
+            continue
+        out.append(Quantity(value * factor, unit, s[max(0, m.start() - _CONTEXT):m.start()],
+                            m.start()))
+    return out
+
+
+def thresholds(clause: str) -> list[Threshold]:
+    s = search_text(clause)
+    out = []
+    for q in quantities(s):
+        before = s[max(0, q.start - 4):q.start]
+        after = s[q.start:q.start + 14]
+        tail = after[re.match(rf"(?:百分之)?(?:{_NUMBER})\s*(?:{_UNIT})?", after).end():]  # type: ignore[union-attr]
+        if any(before.endswith(w) for w in _AT_LEAST_BEFORE) or tail.startswith(_AT_LEAST_AFTER):
+            out.append(Threshold(q.value, q.unit, True, q.before))
+        elif any(before.endswith(w) for w in _AT_MOST_BEFORE) or tail.startswith(_AT_MOST_AFTER):
+            out.append(Threshold(q.value, q.unit, False, q.before))
+    return out
+
+
+def _shared(a: str, b: str) -> int:
+    grams = {a[i:i + 2] for i in range(len(a) - 1)}
+    return sum(1 for i in range(len(b) - 1) if b[i:i + 2] in grams)
+
+
+@dataclass(frozen=True)
+class Comparison:
+    meets: int
+    fails: int
+    detail: list[str]
+
+
+def compare(question: str, clause: str) -> Comparison:
+    """How many of the asker's figures meet or fail the clause's thresholds of the same
+    unit; a figure is matched to the threshold whose measured words it shares most."""
+    limits = thresholds(clause)
+    meets = fails = 0
+    detail: list[str] = []
+    for q in quantities(question):
+        same = [t for t in limits if t.unit == q.unit]
+        if not same:
+            continue
+        best = max(same, key=lambda t: _shared(t.before, q.before))
+        if len(same) > 1 and _shared(best.before, q.before) == 0:
+            continue  # several limits in this unit and nothing says which one is meant
+        ok = q.value >= best.value if best.at_least else q.value <= best.value
+        if ok:
+            meets += 1
+        else:
+            fails += 1
+            sign = "不低于" if best.at_least else "不超过"
+            detail.append(f"{_show(q.value, q.unit)}，而规定要求{sign}{_show(best.value, q.unit)}")
+    return Comparison(meets, fails, detail)
+
+
+def _show(value: float, unit: str) -> str:
+    number = f"{value:g}"
+    if unit == "month" and value >= 12 and value % 12 == 0:
+        return f"{value / 12:g}年"
+    return {"%": f"{number}%", "month": f"{number}个月", "year_old": f"{number}岁",
+            "person": f"{number}人", "day": f"{number}天", "hour": f"{number}学时",
+            "yuan": f"{number}元"}.get(unit, number)

@@ -1,0 +1,295 @@
+"""Train the verdict and answerability models on the team's written questions.
+
+``python -m assistant.reading.train`` (on a home holding the shipped corpus) reads every
+``assistant/data/team_qa/*.jsonl`` item through the same path an answer takes
+(:meth:`Assistant.understand`), keeps one fifth of the clause groups out as a held-out
+part, picks the regularisation and decision thresholds by grouped 5-fold cross-validation
+on the rest, fits on the rest, and writes ``models/verdict.json`` and
+``models/answerable.json`` with both figures in their ``meta``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from scipy import sparse
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GroupKFold
+
+from assistant.reading.model import MODELS, LinearModel, load, save, text_grams
+from corpus.normalize import eval_normalize, search_text
+
+TEAM_QA = Path(__file__).resolve().parents[1] / "data" / "team_qa"
+VERDICTS = ("yes", "no", "conditional")
+HELD_OUT_SHARE = 5  # one group in five is held out
+FALSE_YES_TARGET = 0.05
+REFUSED_TARGET = 0.04
+C_GRID = (0.3, 1.0, 3.0, 10.0)
+# Character 1–3-grams of the question: how workers phrase a yes/no ask ("这样合法吗",
+# "能直接…吗", "还能接着领吗") carries the verdict as much as the clause does.
+GRAMS = (1, 3)
+GRAM_WEIGHT = 1.0
+SEED = 0
+
+
+def load_team(folder: Path = TEAM_QA) -> list[dict[str, Any]]:
+    items = []
+    for path in sorted(folder.glob("*.jsonl")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                items.append(json.loads(line))
+    return items
+
+
+def group_of(item: dict[str, Any]) -> str:
+    return item.get("group") or item["id"]
+
+
+def held_out(item: dict[str, Any]) -> bool:
+    """A fixed fifth of the groups, by hash: minimal pairs never straddle the split."""
+    digest = hashlib.sha256(group_of(item).encode("utf-8")).digest()
+    return digest[0] % HELD_OUT_SHARE == 0
+
+
+def read_items(assistant: Any, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    rows = []
+    for item in items:
+        seen = assistant.understand(item["question"], list(item.get("context") or []), None)
+        evidence = [eval_normalize(e) for e in item.get("evidence") or []]
+        passages = [{"x": c.features,
+                     "answers": any(e and e in eval_normalize(c.hit.text) for e in evidence)}
+                    for c in seen.candidates]
+        rows.append({"item": item, "verdict_x": seen.verdict_features,
+                     "answerable_x": seen.answerable_features, "text": search_text(
+                         item["question"]), "passages": passages})
+    return rows
+
+
+def _matrix(rows: list[dict[str, Any]], key: str, names: list[str]) -> np.ndarray:
+    return np.array([[r[key].get(n, 0.0) for n in names] for r in rows], dtype=float)
+
+
+def train_rerank(rows: list[dict[str, Any]]) -> LinearModel:
+    """Binary: does this passage hold the item's evidence? Only items whose evidence is
+    somewhere among the candidates teach anything about ordering them."""
+    useful = [r for r in rows if r["item"].get("doc") and any(p["answers"] for p in r["passages"])]
+    train = [r for r in useful if not held_out(r["item"])]
+    test = [r for r in useful if held_out(r["item"])]
+    names = sorted({k for r in useful for p in r["passages"] for k in p["x"]})
+    x = np.array([[p["x"].get(n, 0.0) for n in names] for r in train for p in r["passages"]])
+    y = ["answers" if p["answers"] else "other" for r in train for p in r["passages"]]
+    fitted = _fit(x, y, 1.0, balanced=False)
+    positive = list(fitted.classes_).index("answers")
+    sign = 1.0 if positive == 1 else -1.0
+    model = LinearModel("rerank", ["other", "answers"], names,
+                        [(sign * fitted.coef_[0]).tolist()], [float(sign * fitted.intercept_[0])])
+
+    def top1(rows_: list[dict[str, Any]], ranked: bool) -> float:
+        hits = 0
+        for r in rows_:
+            order = sorted(range(len(r["passages"])), reverse=True,
+                           key=lambda i: (model.probabilities(r["passages"][i]["x"])["answers"],
+                                          -i)) if ranked else range(len(r["passages"]))
+            hits += r["passages"][next(iter(order))]["answers"]
+        return round(hits / len(rows_), 4) if rows_ else 0.0
+
+    model.meta.update({"trained_on": _provenance(train),
+                       "top1_retrieval_train": top1(train, False),
+                       "top1_reranked_train": top1(train, True),
+                       "top1_retrieval_held_out": top1(test, False),
+                       "top1_reranked_held_out": top1(test, True)})
+    return model
+
+
+def _fit(x: Any, y: list[str], c: float, balanced: bool = True) -> LogisticRegression:
+    model = LogisticRegression(C=c, max_iter=5000, random_state=SEED,
+                               class_weight="balanced" if balanced else None)
+    return model.fit(x, y)
+
+
+def _cv_probabilities(x: np.ndarray, y: list[str], groups: list[str], c: float
+                      ) -> tuple[np.ndarray, list[str]]:
+    labels = sorted(set(y))
+    out = np.zeros((len(y), len(labels)))
+    for train, test in GroupKFold(n_splits=5).split(x, y, groups):
+        fitted = _fit(x[train], [y[i] for i in train], c)
+        probs = fitted.predict_proba(x[test])
+        for j, label in enumerate(fitted.classes_):
+            out[test, labels.index(label)] = probs[:, j]
+    return out, labels
+
+
+def decide(probs: np.ndarray, labels: list[str], yes_min: float) -> list[str]:
+    """The serving rule: "yes" only at ``yes_min`` or above, else the likelier of the rest."""
+    out = []
+    for row in probs:
+        p = dict(zip(labels, row, strict=True))
+        if p.get("yes", 0.0) >= yes_min:
+            out.append("yes")
+        else:
+            rest = {k: v for k, v in p.items() if k != "yes"}
+            out.append(max(rest, key=rest.__getitem__))
+    return out
+
+
+def verdict_figures(truth: list[str], predicted: list[str]) -> dict[str, Any]:
+    n = len(truth)
+    noes = [p for t, p in zip(truth, predicted, strict=True) if t == "no"]
+    confusion = Counter(f"{t}->{p}" for t, p in zip(truth, predicted, strict=True))
+    return {"n": n, "accuracy": round(sum(t == p for t, p in zip(truth, predicted, strict=True))
+                                      / n, 4) if n else None,
+            "false_yes": round(noes.count("yes") / len(noes), 4) if noes else None,
+            "confusion": dict(sorted(confusion.items()))}
+
+
+def _choose_yes_min(probs: np.ndarray, labels: list[str], truth: list[str]) -> float:
+    """The lowest "yes" threshold whose cross-validated false-yes rate is within target."""
+    for yes_min in np.arange(0.34, 0.96, 0.02):
+        figures = verdict_figures(truth, decide(probs, labels, float(yes_min)))
+        if (figures["false_yes"] or 0.0) <= FALSE_YES_TARGET:
+            return round(float(yes_min), 2)
+    return 0.95
+
+
+def _grams(texts: list[str]) -> tuple[TfidfVectorizer, dict[str, Any]]:
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=GRAMS, sublinear_tf=True,
+                                 min_df=2).fit(texts)
+    idf = {g: round(float(vectorizer.idf_[i]), 6) for g, i in vectorizer.vocabulary_.items()}
+    return vectorizer, {"range": list(GRAMS), "idf": idf, "weight": GRAM_WEIGHT}
+
+
+def _verdict_matrix(rows: list[dict[str, Any]], names: list[str], spec: dict[str, Any]
+                    ) -> tuple[sparse.csr_matrix, list[str]]:
+    grams = sorted(spec["idf"])
+    columns = names + [f"q:{g}" for g in grams]
+    where = {c: i for i, c in enumerate(columns)}
+    data, indices, pointers = [], [], [0]
+    for r in rows:
+        x = {**r["verdict_x"], **text_grams(r["text"], spec)}
+        for key, value in x.items():
+            if value and key in where:
+                data.append(value)
+                indices.append(where[key])
+        pointers.append(len(data))
+    return sparse.csr_matrix((data, indices, pointers), shape=(len(rows), len(columns))), columns
+
+
+def train_verdict(rows: list[dict[str, Any]]) -> LinearModel:
+    usable = [r for r in rows if r["item"].get("verdict") in VERDICTS and r["item"].get("doc")]
+    train = [r for r in usable if not held_out(r["item"])]
+    test = [r for r in usable if held_out(r["item"])]
+    names = sorted({k for r in usable for k in r["verdict_x"]})
+    y = [r["item"]["verdict"] for r in train]
+    groups = [group_of(r["item"]) for r in train]
+    _, spec = _grams([r["text"] for r in train])
+    x, columns = _verdict_matrix(train, names, spec)
+    best = None
+    for c in C_GRID:
+        probs, labels = _cv_probabilities(x, y, groups, c)
+        yes_min = _choose_yes_min(probs, labels, y)
+        figures = verdict_figures(y, decide(probs, labels, yes_min))
+        if best is None or figures["accuracy"] > best[2]["accuracy"]:
+            best = (c, yes_min, figures)
+    assert best is not None
+    c, yes_min, cv = best
+    fitted = _fit(x, y, c)
+    labels = [str(label) for label in fitted.classes_]
+    model = LinearModel("verdict", labels, columns, fitted.coef_.tolist(),
+                        fitted.intercept_.tolist(), {"grams": spec})
+    held = decide(np.array([[model.probabilities(r["verdict_x"], r["text"])[lab]
+                             for lab in labels] for r in test]), labels, yes_min) if test else []
+    model.meta.update({
+        "yes_min": yes_min, "C": c, "trained_on": _provenance(train),
+        "cross_validated": cv,
+        "held_out": verdict_figures([r["item"]["verdict"] for r in test], held),
+    })
+    return model
+
+
+def train_answerable(rows: list[dict[str, Any]]) -> LinearModel:
+    train = [r for r in rows if not held_out(r["item"])]
+    test = [r for r in rows if held_out(r["item"])]
+    names = sorted({k for r in rows for k in r["answerable_x"]})
+    label = ["answerable" if r["item"].get("doc") else "unanswerable" for r in train]
+    x = _matrix(train, "answerable_x", names)
+    groups = [group_of(r["item"]) for r in train]
+    best = None
+    for c in C_GRID:
+        probs, labels = _cv_probabilities(x, label, groups, c)
+        p_ans = probs[:, labels.index("answerable")]
+        threshold, figures = _choose_threshold(p_ans, label)
+        if best is None or figures["abstain"] > best[2]["abstain"]:
+            best = (c, threshold, figures)
+    assert best is not None
+    c, threshold, cv = best
+    fitted = _fit(x, label, c)
+    positive = list(fitted.classes_).index("answerable")
+    coef = fitted.coef_[0] if positive == 1 else -fitted.coef_[0]
+    bias = fitted.intercept_[0] if positive == 1 else -fitted.intercept_[0]
+    model = LinearModel("answerable", ["unanswerable", "answerable"], names, [coef.tolist()],
+                        [float(bias)])
+    p_test = np.array([model.probabilities(r["answerable_x"])["answerable"] for r in test])
+    truth = ["answerable" if r["item"].get("doc") else "unanswerable" for r in test]
+    model.meta.update({"threshold": threshold, "C": c, "trained_on": _provenance(train),
+                       "cross_validated": cv,
+                       "held_out": _abstention_figures(p_test, truth, threshold)})
+    return model
+
+
+def _abstention_figures(p: np.ndarray, truth: list[str], threshold: float) -> dict[str, Any]:
+    ans = [pi for pi, t in zip(p, truth, strict=True) if t == "answerable"]
+    unans = [pi for pi, t in zip(p, truth, strict=True) if t == "unanswerable"]
+    return {"answerable": len(ans), "unanswerable": len(unans),
+            "refused": round(sum(pi < threshold for pi in ans) / len(ans), 4) if ans else None,
+            "abstain": round(sum(pi < threshold for pi in unans) / len(unans), 4)
+            if unans else None}
+
+
+def _choose_threshold(p: np.ndarray, truth: list[str]) -> tuple[float, dict[str, Any]]:
+    """The highest threshold that refuses at most REFUSED_TARGET of answerable questions."""
+    best = (0.5, _abstention_figures(p, truth, 0.5))
+    for threshold in np.arange(0.05, 0.95, 0.01):
+        figures = _abstention_figures(p, truth, float(threshold))
+        if (figures["refused"] or 0.0) <= REFUSED_TARGET:
+            best = (round(float(threshold), 2), figures)
+    return best
+
+
+def _provenance(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    files = sorted(TEAM_QA.glob("*.jsonl"))
+    digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()[:16]
+    return {"items": len(rows), "team_qa_sha256": digest, "files": [p.name for p in files]}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=MODELS)
+    args = parser.parse_args(argv)
+    from assistant.home import assistant
+
+    items = load_team()
+    rerank = train_rerank(read_items(assistant(), items))
+    _report(save(rerank, args.out), rerank)
+    load.cache_clear()  # the verdict and answerability readings use the new reranker
+    rows = read_items(assistant(), items)
+    for model in (train_verdict(rows), train_answerable(rows)):
+        _report(save(model, args.out), model)
+    load.cache_clear()
+    return 0
+
+
+def _report(path: Path, model: LinearModel) -> None:
+    shown = {k: v for k, v in model.meta.items() if k not in ("trained_on", "grams")}
+    print(path, json.dumps(shown, ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    sys.exit(main())
