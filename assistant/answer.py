@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant import replies
 from assistant.abstain import Answerability, assess
-from assistant.evidence import question_terms
+from assistant.evidence import best_sentence, question_terms
 from assistant.facts import extract_facts, region_mentions, resolve_mentions
 from assistant.intent import classify
 from assistant.reading.clause import ClauseReading, read_clause
@@ -210,7 +210,7 @@ class Assistant:
         topic = " ".join([*context[-1:], text]) if len(norm) <= FOLLOW_UP_CHARS else text
         check = assess(topic, hits[:5], index.bm25)
         a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
-                                            self._foreign_place(norm))
+                                            self._foreign_place(norm), index.bm25.idf)
         v_features = verdict_features(q, clause, scope, comparison)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
                              check, a_features, v_features, cands)
@@ -266,17 +266,22 @@ class Assistant:
         return Answer(text, citations=self._citations(seen), expired=expired)
 
     def _citations(self, seen: Understanding) -> list[Citation]:
+        """The answering clause first, then the best sentence of each next passage: at most
+        three clauses from three passages, never a title or an issuing line."""
         assert seen.clause is not None
-        out: list[Citation] = []
-        for q in seen.clause.quotes:
-            if replies.is_heading(q.text, q.hit.title):
+        terms = question_terms(seen.text, seen.context)
+        index, _ = self.searcher.index()
+        out = [Citation(seen.clause.hit.chunk_id, seen.clause.hit.doc_id, seen.clause.hit.title,
+                        seen.clause.hit.section, seen.clause.sentence)]
+        for hit in seen.hits[:MAX_CITATIONS + 1]:
+            if len(out) == MAX_CITATIONS:
+                break
+            if any(c.chunk_id == hit.chunk_id for c in out):
                 continue
-            out.append(Citation(q.hit.chunk_id, q.hit.doc_id, q.hit.title, q.hit.section, q.text))
-        if not out:
-            hit = seen.clause.hit
-            out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section,
-                                seen.clause.sentence))
-        return out[:MAX_CITATIONS]
+            quote = best_sentence(hit, terms, index.bm25)
+            if quote and not replies.is_heading(quote, hit.title):
+                out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section, quote))
+        return out
 
     def _expiry(self, record: ChunkRecord | None, as_of: dt.date | None) -> tuple[str, bool]:
         end = record.effective_to if record else None

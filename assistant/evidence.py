@@ -58,3 +58,12 @@ def best_quotes(hits: list[SearchHit], terms: set[str], bm25: BM25, limit: int =
         found.extend(Quote(hit, s, sc / (1 + 0.3 * rank)) for sc, s in scored if sc > 0)
     found.sort(key=lambda q: -q.score)
     return found[:limit]
+
+
+def best_sentence(hit: SearchHit, terms: set[str], bm25: BM25) -> str | None:
+    """The passage's sentence carrying most of the question's vocabulary (its first
+    sentence when none does)."""
+    found = sentences(hit.text)
+    if not found:
+        return None
+    return max(found, key=lambda s: score_sentence(s, terms, bm25))

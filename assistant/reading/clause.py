@@ -25,7 +25,7 @@ class ClauseReading:
 
 
 def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25) -> ClauseReading | None:
-    quotes = best_quotes(hits[:3], terms, bm25, limit=3, per_passage=2)
+    quotes = best_quotes(hits[:3], terms, bm25, limit=3, per_passage=1)
     if not quotes:
         if not hits:
             return None

@@ -4,10 +4,12 @@ thresholds, places, prohibitions, conditions — never a word from one question.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.reading.clause import CLAUSE_CUES, ClauseReading
+from assistant.reading.figures import answers_figure
 from assistant.reading.question import QuestionReading
 from assistant.reading.scope import Scope
 from assistant.reading.thresholds import Comparison
@@ -66,6 +68,11 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     f["asks_prohibited"] = float(_asks_prohibited(q.text, sentence))
     f["grant_only"] = float(bool(c.cues["grant"]) and not c.cues["condition"]
                             and not c.cues["prohibition"])
+    # Which policy words the answering sentence uses: the model learns that 符合条件的
+    # leans "it depends" and 鼓励 leans "yes" from the team's data, word by word.
+    for name, words in c.cues.items():
+        for word in words:
+            f[f"w:{name}:{word}"] = 1.0
     return f
 
 
@@ -81,17 +88,20 @@ def _asks_prohibited(question: str, sentence: str) -> bool:
 
 
 def answerability_features(q: QuestionReading, c: ClauseReading | None, check: Any,
-                           top_score: float, foreign_place: bool) -> dict[str, float]:
+                           top_score: float, foreign_place: bool,
+                           bm25_idf: Callable[[str], float]) -> dict[str, float]:
     """``check`` is :class:`assistant.abstain.Answerability` for the same hits."""
     sentence = search_text(c.sentence) if c else ""
-    passages = search_text(" ".join(x.hit.text for x in c.quotes)) if c else ""
-    has_number = any(ch.isdigit() for ch in passages) or any(
-        w in passages for w in ("一", "二", "三", "四", "五", "六", "七", "八", "九", "十", "百"))
+    figure = answers_figure(q.text, [x.text for x in c.quotes[:2]] if c else [])
+    top_uncovered = max((bm25_idf(t) for t in check.uncovered[:1]), default=0.0)
     return {
+        "figure_missing": float(figure is False),
+        "figure_held": float(figure is True),
+        "top_uncovered_idf": min(top_uncovered / 10.0, 1.5),
+        "uncovered_terms": float(min(len(check.uncovered), 4)),
         "coverage": float(check.coverage),
         "unseen": float(min(len(check.unseen), 3)),
         "money_missing": float(check.asks_money and not check.states_money),
-        "number_missing": float(q.form in ("number", "date") and not has_number),
         "asks_money": float(q.asks_money),
         "asks_list": float(q.asks_list),
         "asks_date": float(q.form == "date"),

@@ -21,7 +21,9 @@ _UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("mo
           "年": ("month", 12.0), "周岁": ("year_old", 1.0), "岁": ("year_old", 1.0),
           "人次": ("person", 1.0), "人": ("person", 1.0), "名": ("person", 1.0),
           "天": ("day", 1.0), "日": ("day", 1.0), "课时": ("hour", 1.0), "学时": ("hour", 1.0),
-          "小时": ("hour", 1.0), "元": ("yuan", 1.0), "万元": ("yuan", 10000.0)}
+          "小时": ("hour", 1.0), "元": ("yuan", 1.0), "万元": ("yuan", 10000.0),
+          "亿元": ("yuan", 1e8), "所": ("count", 1.0), "家": ("count", 1.0),
+          "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0)}
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))|(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})")
 _AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过", "高于", "大于")

@@ -1,0 +1,46 @@
+"""Does the answering text hold the kind of figure the question asks for?
+
+"补贴多少钱" is answered only by a sum in 元; "几年" by a period; "哪天施行" by a date. A
+passage on the right topic that states none ("按规定给予补贴") does not answer — the most
+common way a question on a covered topic is still unanswerable.
+"""
+
+from __future__ import annotations
+
+import re
+
+from assistant.reading.cues import question_cue
+from assistant.reading.thresholds import quantities
+from corpus.normalize import search_text
+
+# question cue list → the quantity units that answer it
+ANSWERED_BY: dict[str, tuple[str, ...]] = {
+    "asks_money": ("yuan",),
+    "asks_period": ("month", "day", "hour"),
+    "asks_count": ("person", "count", "hour"),
+    "asks_share": ("%",),
+    "asks_day": ("date",),
+}
+_DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|[一二〇零○]{4}年")
+
+
+def asked(question: str) -> list[str]:
+    s = search_text(question)
+    return [name for name in ANSWERED_BY if question_cue(name).any(s)]
+
+
+def held(text: str) -> set[str]:
+    s = search_text(text)
+    kinds = {q.unit for q in quantities(s)}
+    if _DATE.search(s):
+        kinds.add("date")
+    return kinds
+
+
+def answers_figure(question: str, texts: list[str]) -> bool | None:
+    """None when no figure is asked; else whether one of ``texts`` holds one of its kind."""
+    kinds = asked(question)
+    if not kinds:
+        return None
+    present = set().union(*(held(t) for t in texts)) if texts else set()
+    return any(set(ANSWERED_BY[k]) & present for k in kinds)
