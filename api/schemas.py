@@ -56,6 +56,7 @@ class CitationOut(BaseModel):
     title: str
     section: str
     quote: str
+    section_short: str = Field("", description="章节的最后两级，用于引用卡片")
 
 
 class AnswerOut(BaseModel):
@@ -69,6 +70,7 @@ class AnswerOut(BaseModel):
     script: str = "zh-Hans"
     intent: str | None = None
     facts: dict[str, Any] = {}
+    expired: bool = Field(False, description="所依据的文件已过有效期")
 
 
 # -- chat and feedback -------------------------------------------------------------------

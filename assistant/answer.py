@@ -23,9 +23,10 @@ from typing import Any
 from assistant import replies
 from assistant.abstain import Answerability, assess
 from assistant.evidence import best_sentence, question_terms
-from assistant.facts import extract_facts, region_mentions, resolve_mentions
+from assistant.facts import apply_correction, region_mentions, resolve_mentions
 from assistant.intent import classify
 from assistant.reading.clause import ClauseReading, read_clause
+from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.model import load
 from assistant.reading.question import QuestionReading, read_question
@@ -55,6 +56,11 @@ class Citation:
     title: str
     section: str
     quote: str
+    section_short: str = ""  # the section's last two levels, for a citation card
+    note: str = ""  # e.g. that the document is an unofficial reprint
+
+    def __post_init__(self) -> None:
+        self.section_short = self.section_short or _short_section(self.section)
 
 
 @dataclass
@@ -70,6 +76,7 @@ class Answer:
     intent: str | None = None
     facts: dict[str, Any] = field(default_factory=dict)
     expired: bool = False
+    quick_replies: list[str] = field(default_factory=list)  # choices for ``follow_up``
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -107,15 +114,11 @@ def clean_question(question: object) -> str:
 
 
 def merge_facts(profile: dict[str, Any] | None, turns: list[str]) -> dict[str, Any]:
-    """Facts from the profile, then each turn in order; a turn that names a place replaces
-    the whole place (a city from one turn never pairs with another turn's province)."""
+    """Facts from the profile, then each turn in order: lists merge (a later 「我现在没工作」
+    keeps an earlier 残疾人), a named place replaces the whole place, corrections win."""
     facts = dict(profile or {})
     for turn in turns:
-        new = extract_facts(turn)
-        if any(k in new for k in _PLACE_KEYS):
-            for key in _PLACE_KEYS:
-                facts.pop(key, None)
-        facts.update(new)
+        facts = apply_correction(facts, turn)
     return facts
 
 
@@ -242,12 +245,14 @@ class Assistant:
     def _verdict_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
         verdict, probs = self.decide_verdict(seen)
         assert seen.clause is not None
-        reasons = replies.no_reasons(seen.verdict_features, seen.scope, seen.comparison) \
+        reasons = replies.no_reasons(seen.verdict_features, seen.scope, seen.comparison,
+                                     conflict(seen.question.text, seen.clause.sentence)) \
             if verdict == "no" else []
         conditions = replies.conditions(seen.clause.sentence) if verdict == "conditional" else None
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
-        follow_up = replies.follow_up(seen.facts) if verdict == "conditional" else None
+        follow_up, choices = replies.follow_up(seen.facts) if verdict == "conditional" \
+            else (None, [])
         text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
                                      follow_up)
         trace = {"kind": "reading", "verdict": verdict,
@@ -255,7 +260,8 @@ class Assistant:
                  "signals": [k for k, v in seen.verdict_features.items() if v],
                  "scope": dataclasses.asdict(seen.scope), "clause": seen.clause.sentence}
         return Answer(text, verdict=verdict, citations=self._citations(seen),
-                      rule_trace=[trace], follow_up=follow_up, expired=expired)
+                      rule_trace=[trace], follow_up=follow_up, expired=expired,
+                      quick_replies=choices)
 
     def _fact_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
         assert seen.clause is not None
@@ -324,8 +330,11 @@ class Assistant:
         answer.answer = to_script(answer.answer, script)  # type: ignore[arg-type]
         if answer.follow_up:
             answer.follow_up = to_script(answer.follow_up, script)  # type: ignore[arg-type]
+        answer.quick_replies = [to_script(q, script)  # type: ignore[arg-type]
+                                for q in answer.quick_replies]
         for c in answer.citations:
             c.quote = to_script(c.quote, script)  # type: ignore[arg-type]
             c.title = to_script(c.title, script)  # type: ignore[arg-type]
             c.section = to_script(c.section, script)  # type: ignore[arg-type]
+            c.section_short = to_script(c.section_short, script)  # type: ignore[arg-type]
         return answer

@@ -12,12 +12,16 @@ from typing import Any
 
 from sqlalchemy.orm import sessionmaker
 
+from assistant import replies
 from assistant.answer import Answer, Assistant, clean_question
-from assistant.facts import apply_correction
+from assistant.facts import apply_correction, extract_facts
+from assistant.reading.question import read_question
 from assistant.store import ChatSession, Turn, _now
 from corpus.errors import NotFound
 
 CONTEXT_TURNS = 2
+# A reply to a pending follow-up question is short ("退役军人", "赣州", "符合").
+PENDING_REPLY_CHARS = 12
 _CORRECTION = re.compile(r"^\s*(不对|不是|错了|我说错了|说错了|更正|纠正|更正一下|不，|不,)")
 
 
@@ -33,15 +37,28 @@ class Conversations:
         return chat.id
 
     def say(self, session_id: str, text: str) -> Answer:
+        """One user message in, one answer out. A correction re-answers the last question
+        with the corrected facts; a reply to the pending follow-up question (a quick-reply
+        chip, or "赣州") records its fact and re-answers; a bare statement of facts ("我是
+        退役军人，在赣州") is acknowledged and answered with what applies to that person."""
         text = clean_question(text)
         with self.sessions() as db, db.begin():
             chat = self._get(db, session_id)
             questions = [t.text for t in chat.turns if t.role == "user"]
+            last = next((t.answer for t in reversed(chat.turns) if t.role == "assistant"), None)
             facts = dict(chat.facts or {})
+            new_facts = extract_facts(text)
             if questions and _CORRECTION.match(text):
                 facts = apply_correction(facts, text)
-                answer = self.assistant.answer(questions[-1], questions[-1 - CONTEXT_TURNS:-1],
-                                               facts)
+                answer = self._again(questions, facts)
+            elif questions and _answers_pending(last, text, new_facts):
+                facts = _record_reply(facts, text, new_facts, last)
+                answer = self._again(questions, facts)
+                answer.answer = f"{replies.noted(new_facts)}\n{answer.answer}"
+            elif new_facts and is_statement(text):
+                facts = apply_correction(facts, text)
+                answer = self.assistant.answer(replies.about_person(facts), [], facts)
+                answer.answer = f"{replies.noted(facts)}\n{answer.answer}"
             else:
                 answer = self.assistant.answer(text, questions[-CONTEXT_TURNS:], facts)
                 facts = apply_correction(facts, text)  # merges lists, replaces places
@@ -52,6 +69,10 @@ class Conversations:
             chat.facts = facts
             chat.updated_at = _now()
         return answer
+
+    def _again(self, questions: list[str], facts: dict[str, Any]) -> Answer:
+        """The last real question answered again with what is known now."""
+        return self.assistant.answer(questions[-1], questions[-1 - CONTEXT_TURNS:-1], facts)
 
     def history(self, session_id: str) -> list[dict[str, Any]]:
         with self.sessions() as db:
@@ -66,3 +87,27 @@ class Conversations:
             raise NotFound("找不到这个会话，请重新开始对话。", code="session_not_found",
                            detail={"session_id": session_id})
         return chat
+
+
+def is_statement(text: str) -> bool:
+    """"我是退役军人，在赣州": no question in it at all."""
+    q = read_question(text)
+    return not q.asks_verdict and q.form == "other" and not any(c in text for c in "？?呢")
+
+
+def _answers_pending(last: dict[str, Any] | None, text: str, new_facts: dict[str, Any]) -> bool:
+    if not last or not last.get("follow_up") or len(text) > PENDING_REPLY_CHARS:
+        return False
+    return bool(new_facts) or text.strip() in (last.get("quick_replies") or [])
+
+
+def _record_reply(facts: dict[str, Any], text: str, new_facts: dict[str, Any],
+                  last: dict[str, Any] | None) -> dict[str, Any]:
+    """A stated fact merges into the profile; a bare 符合/不符合 is kept as the answer to
+    the pending question, so it is never asked again."""
+    facts = apply_correction(facts, text) if new_facts else dict(facts)
+    if not new_facts and last and last.get("follow_up"):
+        answered = dict(facts.get("answered") or {})
+        answered[last["follow_up"]] = text.strip()
+        facts["answered"] = answered
+    return facts

@@ -247,6 +247,7 @@ class Cue:
 class GroupTable:
     cues: tuple[Cue, ...]
     exclusive: tuple[frozenset[str], ...]
+    names: tuple[str, ...] = ()  # the profile's groups, in the data file's order
 
 
 @lru_cache(maxsize=1)
@@ -264,7 +265,7 @@ def group_table() -> GroupTable:
     cues.extend(Cue(re.compile(normal_form(p)), "ignore", None, None)
                 for p in data.get("ignore") or [])
     exclusive = tuple(frozenset(g) for g in data.get("exclusive") or [])
-    return GroupTable(tuple(cues), exclusive)
+    return GroupTable(tuple(cues), exclusive, tuple(data["groups"]))
 
 
 @dataclass(frozen=True)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from assistant.facts import group_table
 from assistant.reading.cues import clause_cue
 from assistant.reading.scope import Scope
 from assistant.reading.thresholds import Comparison
@@ -23,6 +24,7 @@ RELATED_COVERAGE = 0.35
 SPAN_CHARS = 110
 CONDITION_CHARS = 48
 MAX_CONDITIONS = 3
+QUICK_REPLIES = 5
 _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
 _ANY_OF = ("之一", "或者", "或")
 
@@ -40,9 +42,7 @@ def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str
         lines.extend(f"· {c}" for c in items)
     if expired_line:
         lines.append(expired_line)
-    if follow_up:
-        lines.append(follow_up)
-    else:
+    if not follow_up:  # a follow-up question is shown on its own, above its choices
         lines.append(NEXT_STEP)
     return "\n".join(lines)
 
@@ -56,7 +56,8 @@ def fact_reply(span: str, scope_line: str, expired_line: str) -> str:
     return "\n".join(lines)
 
 
-def no_reasons(features: dict[str, float], scope: Scope, comparison: Comparison) -> list[str]:
+def no_reasons(features: dict[str, float], scope: Scope, comparison: Comparison,
+               conflicts: list[tuple[str, str]]) -> list[str]:
     """Why "no", in the order a worker should hear it: the place, their own figures, the
     beneficiary, the prohibition, the order of steps, the missing requirement."""
     out: list[str] = []
@@ -64,6 +65,9 @@ def no_reasons(features: dict[str, float], scope: Scope, comparison: Comparison)
         out.append(scope_only(scope))
     if comparison.detail:
         out.append(f"您说的是{comparison.detail[0]}。")
+    if conflicts:
+        asked, stated = conflicts[0]
+        out.append(f"文件写的是“{stated}”，不是“{asked}”。")
     if features.get("family_mismatch"):
         out.append("这条规定的对象是文件所列人员本人，没有把家属列为对象。")
     if features.get("asks_prohibited") or features.get("legality_x_prohibition"):
@@ -104,13 +108,31 @@ def conditions(sentence: str) -> tuple[str, list[str]]:
     return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
 
 
-def follow_up(facts: dict[str, Any]) -> str:
-    """One question for the fact most often missing: who the asker is, then where."""
+def follow_up(facts: dict[str, Any]) -> tuple[str, list[str]]:
+    """One question for the fact most often missing — who the asker is, then where — and
+    its quick-reply choices (the profile's own group names, from ``data/groups.yaml``)."""
     if not facts.get("groups") and not facts.get("employment_status"):
-        return "您属于哪类人员（如失业人员、农民工、退役军人、在校学生、在职职工）？"
+        return ("您属于哪类人员？", list(group_table().names[:QUICK_REPLIES]))
     if not any(facts.get(k) for k in ("province", "city", "county")):
-        return "您在哪个省、市？"
-    return "您是否符合上面的条件？可以说说您的具体情况。"
+        return ("您在哪个省、市？", [])
+    return ("您是否符合上面的条件？", ["符合", "不符合", "不清楚"])
+
+
+def noted(facts: dict[str, Any]) -> str:
+    """"好的，已记下：退役军人，赣州市。" — what a statement of facts added to the profile."""
+    parts = list(facts.get("groups") or [])
+    place = facts.get("county") or facts.get("city") or facts.get("province")
+    if place:
+        parts.append(str(place))
+    if facts.get("age"):
+        parts.append(f"{facts['age']}岁")
+    return f"好的，已记下：{'，'.join(parts)}。" if parts else "好的，已记下。"
+
+
+def about_person(facts: dict[str, Any]) -> str:
+    """The question a statement of facts implies: what applies to this person."""
+    who = (facts.get("groups") or ["劳动者"])[0]
+    return f"{who}可以参加哪些职业技能培训，享受哪些补贴？"
 
 
 def answer_span(sentence: str, terms: set[str], form: str) -> str:

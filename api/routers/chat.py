@@ -78,23 +78,9 @@ def say(session_id: str, body: MessageIn, request: Request, settings: SettingsDe
 
 
 def quick_replies(reply: dict[str, Any]) -> list[str]:
-    """Chips for the follow-up question: the answers its missing fact can take (是/不是,
-    or an enum's first choices), in the reply's script."""
-    if not reply.get("follow_up") or not reply.get("missing_facts"):
-        return []
-    from assistant.home import rulebook
-    from corpus.normalize import to_script
-
-    spec = rulebook().registry.specs.get(reply["missing_facts"][0])
-    if spec is None:
-        return []
-    if spec.type == "bool":
-        options = ["是", "不是"]
-    elif spec.type == "enum" and spec.values:
-        options = list(spec.values.values())[:5]
-    else:
-        return []
-    return [to_script(o, reply.get("script", "zh-Hans")) for o in options]  # type: ignore[arg-type]
+    """Chips for the follow-up question, as the assistant chose them (already in the
+    reply's script)."""
+    return list(reply.get("quick_replies") or []) if reply.get("follow_up") else []
 
 
 @router.get("/sessions/{session_id}/profile", response_model=SessionProfileOut)

@@ -26,8 +26,10 @@
     ".jnt-log{flex:1;overflow-y:auto;padding:12px;background:#fafafa}",
     ".jnt-msg{margin:0 0 10px;padding:8px 10px;border-radius:8px;white-space:pre-wrap;word-break:break-word}",
     ".jnt-user{background:#fdebd0;margin-left:40px}.jnt-bot{background:#fff;border:1px solid #ddd;margin-right:20px}",
-    ".jnt-cite{margin:4px 0 0;font-size:13px}.jnt-cite summary{cursor:pointer;color:#1a5276}",
-    ".jnt-cite blockquote{margin:4px 0;padding:4px 8px;border-left:3px solid #c0392b;background:#fdf2f2}",
+    ".jnt-cite{margin:6px 0 0;padding:6px 8px;font-size:13px;border:1px solid #e5c4c0;border-radius:6px;background:#fdf7f6}",
+    ".jnt-cite summary{cursor:pointer;color:#1a5276}",
+    ".jnt-cite blockquote{margin:4px 0;padding:4px 8px;border-left:3px solid #c0392b;background:#fff}",
+    ".jnt-ask{margin:0 12px 4px;font-size:14px;color:#7b241c;font-weight:600}",
     ".jnt-chips{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px 8px;background:#fafafa}",
     ".jnt-chips button{border:1px solid #c0392b;background:#fff;color:#c0392b;border-radius:14px;padding:4px 10px;cursor:pointer}",
     ".jnt-form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}",
@@ -55,13 +57,23 @@
   head.appendChild(close);
   var log = el("div", {"class": "jnt-log", "role": "log", "aria-live": "polite",
                        "aria-relevant": "additions", "tabindex": "0"});
+  // Labels in the user's script: a Traditional session gets Traditional labels.
+  var LABELS = {
+    "zh-Hans": {basis: "依据", helpful: "这个回答有帮助吗？", up: "有帮助", down: "没帮助",
+                thanks: "谢谢您的反馈。", failed: "反馈没有发送成功。", chips: "快捷回复", send: "发送"},
+    "zh-Hant": {basis: "依據", helpful: "這個回答有幫助嗎？", up: "有幫助", down: "沒幫助",
+                thanks: "謝謝您的回饋。", failed: "回饋沒有發送成功。", chips: "快捷回覆", send: "發送"}
+  };
+  var labels = LABELS["zh-Hans"];
+  var pending = el("p", {"class": "jnt-ask", "hidden": ""});
   var chips = el("div", {"class": "jnt-chips", "aria-label": "快捷回复"});
   var form = el("form", {"class": "jnt-form"});
   var input = el("textarea", {"id": "jnt-input", "aria-label": "输入您的问题", "maxlength": "2000",
                               "placeholder": "例如：我当过兵，能参加补贴培训吗？"});
   var send = el("button", {"type": "submit"}, "发送");
   form.appendChild(input); form.appendChild(send);
-  panel.appendChild(head); panel.appendChild(log); panel.appendChild(chips); panel.appendChild(form);
+  panel.appendChild(head); panel.appendChild(log); panel.appendChild(pending);
+  panel.appendChild(chips); panel.appendChild(form);
   document.body.appendChild(button); document.body.appendChild(panel);
 
   var session = null;
@@ -110,20 +122,22 @@
     })();
   }
 
-  function lead(reply) {
-    // The answer's first lines, without the quoted clauses (they are shown as citations).
-    var text = reply.answer || "";
-    var cut = text.indexOf("\n依据：");
-    if (cut < 0) cut = text.indexOf("\n依據：");
-    return cut > 0 && (reply.citations || []).length ? text.slice(0, cut) : text;
+  // A citation card names the document and the last two levels of its section.
+  function shortSection(section) {
+    var parts = (section || "").split(/\s*[›>\/]\s*/).filter(Boolean);
+    return parts.slice(-2).join(" › ");
   }
 
   function showReply(reply) {
+    labels = LABELS[reply.script] || LABELS["zh-Hans"];
+    send.textContent = labels.send;
+    chips.setAttribute("aria-label", labels.chips);
     var node = addMessage("", "bot");
-    reveal(node, lead(reply), function () {
+    reveal(node, reply.answer || "", function () {
       (reply.citations || []).forEach(function (c, i) {
         var d = el("details", {"class": "jnt-cite"});
-        d.appendChild(el("summary", {}, "依据 " + (i + 1) + "：《" + c.title + "》" + (c.section ? " " + c.section : "")));
+        var where = c.section_short || shortSection(c.section);
+        d.appendChild(el("summary", {}, labels.basis + " " + (i + 1) + "：《" + c.title + "》" + (where ? " " + where : "")));
         d.appendChild(el("blockquote", {}, c.quote));
         node.appendChild(d);
       });
@@ -133,24 +147,25 @@
   }
 
   function rating(turnId) {
-    var box = el("div", {"class": "jnt-rate"}, "这个回答有帮助吗？");
-    [["up", "👍", "有帮助"], ["down", "👎", "没帮助"]].forEach(function (r) {
+    var box = el("div", {"class": "jnt-rate"}, labels.helpful);
+    [["up", "👍", labels.up], ["down", "👎", labels.down]].forEach(function (r) {
       var b = el("button", {"type": "button", "aria-label": r[2]}, r[1]);
       b.addEventListener("click", function () {
         api("/v1/feedback", {turn_id: turnId, rating: r[0]}).then(function () {
-          box.textContent = "谢谢您的反馈。";
-        }, function () { box.textContent = "反馈没有发送成功。"; });
+          box.textContent = labels.thanks;
+        }, function () { box.textContent = labels.failed; });
       });
       box.appendChild(b);
     });
     return box;
   }
 
+  // The follow-up question stands above its quick-reply chips.
   function setChips(reply) {
     chips.textContent = "";
-    var options = (reply.quick_replies || []).slice();
-    if (reply.follow_up && options.length === 0) options = ["是", "不是"];
-    options.forEach(function (text) {
+    pending.textContent = reply.follow_up || "";
+    pending.hidden = !reply.follow_up;
+    (reply.follow_up ? reply.quick_replies || [] : []).forEach(function (text) {
       var b = el("button", {"type": "button"}, text);
       b.addEventListener("click", function () { ask(text); });
       chips.appendChild(b);
@@ -162,6 +177,7 @@
     if (!text) return;
     addMessage(text, "user");
     chips.textContent = "";
+    pending.hidden = true;
     input.value = "";
     send.disabled = true;
     ensureSession()

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.reading.clause import CLAUSE_CUES, ClauseReading
+from assistant.reading.entities import conflict
 from assistant.reading.figures import answers_figure
 from assistant.reading.question import QuestionReading
 from assistant.reading.scope import Scope
@@ -66,6 +67,7 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     f["skip_x_sequence"] = float(bool(q.skip) and bool(c.cues["sequence"] or c.cues["duty"]))
     f["absolute_x_condition"] = float(bool(q.absolute) and bool(c.cues["condition"]))
     f["asks_prohibited"] = float(_asks_prohibited(q.text, sentence))
+    f["entity_conflict"] = float(bool(conflict(q.text, c.sentence)))
     f["grant_only"] = float(bool(c.cues["grant"]) and not c.cues["condition"]
                             and not c.cues["prohibition"])
     # Which policy words the answering sentence uses: the model learns that 符合条件的
