@@ -8,6 +8,7 @@ on ``corpus.db.Base`` before any engine is created.
 
 from __future__ import annotations
 
+import functools
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -15,6 +16,7 @@ from sqlalchemy.orm import sessionmaker
 
 import api.models  # noqa: F401  (registers users and jobs on Base)
 from api import matching
+from api.courses import class_reply
 from assistant.answer import Assistant
 from assistant.dialogue import Conversations
 from assistant.home import assistant, conversations
@@ -42,7 +44,10 @@ def get_assistant(settings: SettingsDep) -> Assistant:
 
 
 def get_conversations(settings: SettingsDep) -> Conversations:
-    return conversations(settings)
+    """Conversations whose questions about classes are answered from the catalog."""
+    chats = conversations(settings)
+    chats.courses = functools.partial(class_reply, settings)
+    return chats
 
 
 def get_matcher(settings: SettingsDep) -> Matcher:

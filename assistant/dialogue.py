@@ -8,6 +8,7 @@ retrieval context, so the topic and its entities carry over; a correction ("不�
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy.orm import sessionmaker
@@ -15,9 +16,11 @@ from sqlalchemy.orm import sessionmaker
 from assistant import replies
 from assistant.answer import Answer, Assistant, clean_question
 from assistant.facts import apply_correction, extract_facts
+from assistant.intent import classify
 from assistant.reading.question import read_question
 from assistant.store import ChatSession, Turn, _now
 from corpus.errors import NotFound
+from corpus.normalize import detect_script, to_script
 
 CONTEXT_TURNS = 2
 # A reply to a pending follow-up question is short ("退役军人", "赣州", "符合").
@@ -25,10 +28,17 @@ PENDING_REPLY_CHARS = 12
 _CORRECTION = re.compile(r"^\s*(不对|不是|错了|我说错了|说错了|更正|纠正|更正一下|不，|不,)")
 
 
+# Answers a question about classes from the catalog, or None; the service provides it
+# (the assistant does not depend on the matcher).
+CourseFinder = Callable[[str, dict[str, Any]], "Answer | None"]
+
+
 class Conversations:
-    def __init__(self, sessions: sessionmaker, assistant: Assistant) -> None:
+    def __init__(self, sessions: sessionmaker, assistant: Assistant,
+                 courses: CourseFinder | None = None) -> None:
         self.sessions = sessions
         self.assistant = assistant
+        self.courses = courses
 
     def start(self, profile: dict[str, Any] | None = None, channel: str = "cli") -> str:
         with self.sessions() as db, db.begin():
@@ -60,14 +70,24 @@ class Conversations:
                 answer = self.assistant.answer(replies.about_person(facts), [], facts)
                 answer.answer = f"{replies.noted(facts)}\n{answer.answer}"
             else:
-                answer = self.assistant.answer(text, questions[-CONTEXT_TURNS:], facts)
                 facts = apply_correction(facts, text)  # merges lists, replaces places
+                answer = self._about_classes(text, facts) or self.assistant.answer(
+                    text, questions[-CONTEXT_TURNS:], facts)
             ordinal = len(chat.turns)
             db.add(Turn(session_id=chat.id, ordinal=ordinal, role="user", text=text))
             db.add(Turn(session_id=chat.id, ordinal=ordinal + 1, role="assistant",
                         text=answer.answer, answer=answer.to_dict()))
             chat.facts = facts
             chat.updated_at = _now()
+        return answer
+
+    def _about_classes(self, text: str, facts: dict[str, Any]) -> Answer | None:
+        if self.courses is None or classify(text).label != "courses":
+            return None
+        answer = self.courses(text, facts)
+        if answer is not None:
+            answer.script = detect_script(text)
+            answer.answer = to_script(answer.answer, answer.script)  # type: ignore[arg-type]
         return answer
 
     def _again(self, questions: list[str], facts: dict[str, Any]) -> Answer:

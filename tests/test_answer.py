@@ -95,41 +95,74 @@ def test_markup_and_injection_strings_are_just_text(shipped_assistant, shipped_s
     assert before == after
 
 
-def test_asking_about_the_wrong_department_gets_no(shipped_assistant) -> None:
-    wrong = shipped_assistant.answer("湖北专项行动中，在校学生的培训是由省人社厅负责吗？")
-    right = shipped_assistant.answer("湖北专项行动中，在校学生的培训是由省教育厅负责吗？")
-    assert wrong.verdict == "no" and "教育厅" in wrong.answer
-    assert right.verdict == "yes"
-    assert wrong.rule_trace and wrong.rule_trace[0]["rule_id"] == "hb_1x_department_students"
+LEADS = ("可以", "不可以", "要看条件", "文件规定", "现有政策文件没有")
 
 
-def test_a_rule_verdict_cites_its_conditions(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("我是湖北户籍，从农村出来打工的，能参加1+X证书培训吗？")
-    assert answer.verdict == "yes"
-    assert answer.answer.startswith("可以")
-    assert any(c.doc_id == "hb-2020-1x-report" for c in answer.citations)
-    assert answer.rule_trace[0]["trace"]
+@pytest.mark.parametrize("question", [
+    "我在赣州打工，去年被辞退了，能参加政府补贴的技能培训吗？",
+    "湖北那个专项行动里，学校里在读学生的培训归省人社厅管吗？",
+    "俺们机构去年培训了500人，合格率88%，能评内蒙古自治区级品牌不？",
+    "职业中介机构能不能扣押求职者的身份证？",
+    "失业保险金每个月能领多少钱？",
+])
+def test_a_reply_reads_on_a_phone(shipped_assistant, question: str) -> None:
+    """The first sentence answers; quotes live only in the citations (at most three,
+    never a title); the whole reply is short."""
+    answer = shipped_assistant.answer(question)
+    assert answer.answer.startswith(LEADS), answer.answer
+    assert len(answer.answer) <= 300
+    assert len(answer.citations) <= 3
+    for c in answer.citations:
+        assert c.quote not in answer.answer
+        assert c.quote.strip("《》") != c.title
+
+
+def test_a_stated_figure_below_the_threshold_is_no(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("俺们机构去年培训了500人，合格率88%，能评内蒙古自治区级品牌不？")
+    assert answer.verdict == "no"
+    assert "88%" in answer.answer and "90%" in answer.answer
+
+
+def test_another_places_regulation_is_answered_with_its_scope(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("我在广东东莞打工，河南省职业培训条例里的免费培训我能参加吗？")
+    assert answer.verdict != "yes"
+    assert "河南省的规定" in answer.answer
+
+
+def test_a_relative_is_not_granted_what_the_clause_gives_the_veteran(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("我老公是退役军人，我作为家属能享受退役军人的免费职业技能培训吗？")
+    assert answer.verdict != "yes"
+
+
+def test_asking_about_the_wrong_department_is_no(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("湖北那个专项行动里，学校里在读学生的培训归省人社厅管吗？")
+    assert answer.verdict != "yes"
+    trace = answer.rule_trace[0]
+    assert trace["kind"] == "reading" and "entity_conflict" in trace["signals"]
+
+
+def test_every_verdict_is_traceable_to_its_clause_and_readings(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("退役军人能参加政府组织的免费职业技能培训吗？")
+    assert answer.verdict in ("yes", "no", "conditional")
+    trace = answer.rule_trace[0]
+    assert set(trace["probabilities"]) == {"yes", "no", "conditional"}
+    assert trace["clause"] == answer.citations[0].quote or \
+        to_script(trace["clause"], answer.script) == answer.citations[0].quote
+
+
+def test_an_expired_document_says_so_in_one_line(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("江西十四五职业技能培训规划里，高技能人才培训基地要建多少个？",
+                                      as_of=dt.date(2026, 11, 26))
+    assert answer.citations[0].doc_id == "jx-2022-training-plan"
+    assert answer.expired and answer.answer.count("有效期至2025-12-31") == 1
+    before = shipped_assistant.answer("江西十四五职业技能培训规划里，高技能人才培训基地要建多少个？",
+                                      as_of=dt.date(2024, 6, 1))
+    assert not before.expired
 
 
 def test_money_question_without_an_amount_on_file_abstains(shipped_assistant) -> None:
     answer = shipped_assistant.answer("在广州考电工证补贴能领多少钱？")
     assert answer.abstained and "12333" in answer.answer
-
-
-def test_an_enterprise_is_not_answered_with_a_rule_for_workers(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("我们是一家企业，疫情期间想办新型学徒制，能不能在网上备案？")
-    for trace in answer.rule_trace:
-        assert "enterprise" in trace["subject"]
-    assert answer.verdict != "no"
-
-
-def test_one_rules_no_does_not_hide_another_rule_that_grants(shipped_assistant) -> None:
-    # Not a graduating-year student (that rule says no), but a graduate out of work
-    # for under two years, whom the youth programme covers.
-    answer = shipped_assistant.answer("我去年从技校毕业了，一直没找到工作，在江西能参加培训吗？",
-                                      as_of=dt.date(2024, 6, 1))
-    assert answer.verdict == "yes"
-    assert answer.rule_trace[0]["rule_id"] == "jx_youth_training"
 
 
 def test_a_question_about_procedure_is_answered_from_the_text(shipped_assistant) -> None:
@@ -142,13 +175,6 @@ def test_a_question_about_procedure_is_answered_from_the_text(shipped_assistant)
                        "reg-shandong-employment-promotion"}
     assert answer.citations
     assert not {c.doc_id for c in answer.citations} & other_provinces
-
-
-def test_a_permission_in_the_text_answers_yes_with_its_clause(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("我们是内蒙古的培训学校，可以请外面的老师来兼职上课吗？")
-    assert answer.verdict == "yes"
-    assert answer.rule_trace[0]["rule_id"] == "nm_part_time_teachers"
-    assert any("兼职教师" in c.quote for c in answer.citations)
 
 
 def _questions(name: str) -> list[str]:

@@ -138,6 +138,35 @@ def test_a_follow_up_question_offers_quick_reply_chips(service: str, browser) ->
     page.close()
 
 
+def test_widget_conversation_in_traditional(service: str, browser) -> None:
+    """The reply's first sentence answers; the follow-up question stands above its chips;
+    citation cards do not repeat the reply's text; a Traditional session gets Traditional
+    labels."""
+    page = browser.new_page()
+    page.goto(f"{service}/demo")
+    page.get_by_role("button", name="政策咨询").click()
+    reply = _ask(page, "符合條件的民辦職業培訓學校，能承接政府補貼的培訓項目嗎？")
+    body = reply.evaluate("n => n.firstChild.textContent")
+    first = body.splitlines()[0]
+    assert first.startswith(("可以", "不可以", "要看條件", "文件規定", "現有")), first
+    assert len(body) <= 300
+    cards = reply.locator("details.jnt-cite")
+    assert 1 <= cards.count() <= 3
+    for i in range(cards.count()):
+        card = cards.nth(i)
+        assert card.locator("summary").inner_text().startswith("依據")
+        card.locator("summary").click()
+        quote = card.locator("blockquote").inner_text()
+        assert quote and quote not in body
+    assert "這個回答有幫助嗎" in reply.inner_text()
+    ask, chips = page.locator(".jnt-ask"), page.locator(".jnt-chips button")
+    if ask.is_visible():
+        assert chips.count() >= 1
+        assert ask.bounding_box()["y"] < chips.first.bounding_box()["y"]
+    _shot(page, "widget-traditional-conversation")
+    page.close()
+
+
 @pytest.fixture(scope="module")
 def counselor_home(shipped_settings) -> object:
     """The shipped home with a small sample catalog and a counselor account."""

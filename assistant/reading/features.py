@@ -94,7 +94,9 @@ def answerability_features(q: QuestionReading, c: ClauseReading | None, check: A
                            bm25_idf: Callable[[str], float]) -> dict[str, float]:
     """``check`` is :class:`assistant.abstain.Answerability` for the same hits."""
     sentence = search_text(c.sentence) if c else ""
-    figure = answers_figure(q.text, [x.text for x in c.quotes[:2]] if c else [])
+    # The answering passage whole (the figure may sit in the next sentence or a table
+    # cell), and the best sentence of the runner-up passage.
+    figure = answers_figure(q.text, [c.hit.text, *(x.text for x in c.quotes[1:2])] if c else [])
     top_uncovered = max((bm25_idf(t) for t in check.uncovered[:1]), default=0.0)
     return {
         "figure_missing": float(figure is False),

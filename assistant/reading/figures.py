@@ -21,7 +21,9 @@ ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "asks_share": ("%",),
     "asks_day": ("date",),
 }
-_DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|[一二〇零○]{4}年")
+# A calendar date, or one counted from an event ("自办理失业登记之日起").
+_DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|[一二〇零○]{4}年|"
+                   r"之日起|之日|当日|次日|当月|次月")
 
 
 def asked(question: str) -> list[str]:
@@ -34,6 +36,8 @@ def held(text: str) -> set[str]:
     kinds = {q.unit for q in quantities(s)}
     if _DATE.search(s):
         kinds.add("date")
+    if any(c.isdigit() for c in s):
+        kinds.add("count")  # a bare number counts things (a table cell: "新建…基地（个） 30")
     return kinds
 
 

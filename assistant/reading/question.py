@@ -75,7 +75,7 @@ def read_question(question: str) -> QuestionReading:
     verdict = asks_verdict(s)
     if verdict:
         form = "verdict"
-    elif question_cue("definition").any(s) and not question_cue("number").any(s):
+    elif question_cue("definition").any(s):
         form = "definition"
     elif question_cue("date").any(s):
         form = "date"

@@ -51,10 +51,11 @@ def read_scope(doc_region: str | None, facts: dict[str, Any], question: str) -> 
         return Scope(doc.name, "outside", residence.name)
     mentioned = [m.chosen for m in resolve_mentions(question, region_mentions(question))
                  if m.chosen is not None]
-    if any(_within(r, doc) for r in mentioned):
-        return Scope(doc.name, "inside", None)
+    elsewhere = [r for r in mentioned if not _within(r, doc)]
+    if elsewhere:  # "杭州的机构适用宁波的条例吗": someone elsewhere asks about this place's rule
+        return Scope(doc.name, "outside", elsewhere[0].name)
     if mentioned:
-        return Scope(doc.name, "outside", mentioned[0].name)
+        return Scope(doc.name, "inside", None)
     if hukou is not None:
         return Scope(doc.name, "inside" if _within(hukou, doc) else "outside", hukou.name)
     return Scope(doc.name, "unknown", None)

@@ -25,7 +25,9 @@ _UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("mo
           "亿元": ("yuan", 1e8), "所": ("count", 1.0), "家": ("count", 1.0),
           "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0)}
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
-_QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))|(?P<n>{_NUMBER})\s*(?P<unit>{_UNIT})")
+_MULTIPLIERS = {"千": 1e3, "万": 1e4, "亿": 1e8}
+_QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))|(?P<n>{_NUMBER})\s*(?P<mult>[千万亿])?"
+                       rf"\s*(?P<unit>{_UNIT})")
 _AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过", "高于", "大于")
 _AT_MOST_BEFORE = ("不超过", "不高于", "最高", "最多", "低于", "少于", "未满", "不满")
 _AT_LEAST_AFTER = ("以上", "及以上", "或以上")
@@ -79,6 +81,7 @@ def quantities(text: str) -> list[Quantity]:
         else:
             value = chinese_number(m.group("n"))
             unit, factor = _UNITS[m.group("unit")]
+            factor *= _MULTIPLIERS.get(m.group("mult") or "", 1.0)
         if value is None:
             continue
         out.append(Quantity(value * factor, unit, s[max(0, m.start() - _CONTEXT):m.start()],

@@ -1,0 +1,84 @@
+"""The question and clause readers against their cases (tests/reading/cases.yaml), and the
+word lists they read with."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from assistant.reading.cues import cues, validate
+from assistant.reading.entities import conflict
+from assistant.reading.figures import answers_figure
+from assistant.reading.question import read_question
+from assistant.reading.scope import read_scope
+from assistant.reading.thresholds import compare
+from corpus.errors import InvalidInput
+from corpus.normalize import search_text
+
+CASES = yaml.safe_load((Path(__file__).parent / "reading" / "cases.yaml").read_text("utf-8"))
+
+
+def test_every_word_list_is_valid_and_literal() -> None:
+    loaded = cues()
+    assert {"clause", "question", "entity"} <= set(loaded)
+    with pytest.raises(InvalidInput):
+        validate({"clause": {"bad": {"why": "x", "words": ["不得.*"]}}})
+    with pytest.raises(InvalidInput):
+        validate({"clause": {"dup": {"why": "x", "words": ["不得", "不得"]}}})
+    with pytest.raises(InvalidInput):
+        validate({"clause": {"trad": {"why": "x", "words": ["禁止從事"]}}})
+
+
+@pytest.mark.parametrize("question", CASES["asks_verdict"]["asking"])
+def test_yes_no_questions_ask_for_a_verdict(question: str) -> None:
+    assert read_question(question).asks_verdict
+
+
+@pytest.mark.parametrize("question", CASES["asks_verdict"]["not_asking"])
+def test_other_questions_do_not(question: str) -> None:
+    assert not read_question(question).asks_verdict
+
+
+@pytest.mark.parametrize(("form", "question"),
+                         [(f, q) for f, qs in CASES["form"].items() for q in qs])
+def test_question_form(form: str, question: str) -> None:
+    assert read_question(question).form == form
+
+
+@pytest.mark.parametrize(("question", "negated"), CASES["negated"])
+def test_negations_the_asker_states(question: str, negated: str | None) -> None:
+    found = read_question(question).negated
+    if negated is None:
+        assert not found
+    else:
+        assert any(negated in f for f in found), found
+
+
+@pytest.mark.parametrize(("question", "clause", "meets", "fails"), CASES["thresholds"])
+def test_stated_figures_against_thresholds(question: str, clause: str, meets: int,
+                                           fails: int) -> None:
+    result = compare(question, clause)
+    assert (result.meets, result.fails) == (meets, fails)
+
+
+@pytest.mark.parametrize(("region", "facts", "question", "relation"), CASES["scope"])
+def test_where_a_document_applies(region: str, facts: dict, question: str, relation: str
+                                  ) -> None:
+    assert read_scope(region, facts, search_text(question)).relation == relation
+
+
+@pytest.mark.parametrize(("question", "sentence", "asked", "stated"), CASES["conflict"])
+def test_named_things_the_question_gets_wrong(question: str, sentence: str,
+                                              asked: str | None, stated: str | None) -> None:
+    found = conflict(question, sentence)
+    if asked is None:
+        assert not found
+    else:
+        assert found and found[0][0].endswith(asked[-3:]) and found[0][1].endswith(stated[-3:])
+
+
+@pytest.mark.parametrize(("question", "text", "answered"), CASES["figures"])
+def test_the_kind_of_figure_asked_for(question: str, text: str, answered: bool | None) -> None:
+    assert answers_figure(question, [text]) is answered
