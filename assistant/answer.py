@@ -24,14 +24,14 @@ from assistant import replies
 from assistant.abstain import Answerability, assess
 from assistant.evidence import best_sentence, question_terms
 from assistant.facts import apply_correction, region_mentions, resolve_mentions
-from assistant.intent import classify
+from assistant.intent import Intent, classify
 from assistant.reading.clause import ClauseReading, read_clause
 from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.model import load
 from assistant.reading.question import QuestionReading, read_question
 from assistant.reading.rerank import Candidate, candidates, rerank
-from assistant.reading.scope import Scope, read_scope
+from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
@@ -99,6 +99,7 @@ class Understanding:
     answerable_features: dict[str, float]
     verdict_features: dict[str, float]
     candidates: list[Candidate]
+    intent: Intent
 
 
 def clean_question(question: object) -> str:
@@ -143,8 +144,7 @@ def retrieval_region(facts: dict[str, Any], question: str) -> str | None:
     home = _residence(facts)
     if home is None:
         return None
-    named = [m.chosen for m in resolve_mentions(question, region_mentions(question)) if m.chosen]
-    if any(not _related(r, home) for r in named):
+    if any(not _related(r, home) for r in places_named(question)):
         return None
     return home.name
 
@@ -173,8 +173,8 @@ class Assistant:
             reply = replies.english_only() if _LATIN.search(text) else replies.not_understood()
             return self._finish(Answer(reply, abstained=True, intent="unreadable"), script)
 
-        intent = classify(text, context)
         seen = self.understand(text, context, profile)
+        intent = seen.intent
         if intent.label in ("smalltalk", "out_of_scope") and not seen.check.answerable:
             reply = replies.smalltalk() if intent.label == "smalltalk" else replies.out_of_scope()
             answer = Answer(reply, abstained=intent.label == "out_of_scope")
@@ -212,11 +212,14 @@ class Assistant:
         comparison = compare(norm, clause.hit.text if clause else "")
         topic = " ".join([*context[-1:], text]) if len(norm) <= FOLLOW_UP_CHARS else text
         check = assess(topic, hits[:5], index.bm25)
+        intent = classify(text, context)
+        off_topic = intent.scores.get("out_of_scope", 0.0) + intent.scores.get("smalltalk", 0.0)
         a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
-                                            self._foreign_place(norm), index.bm25.idf)
+                                            self._foreign_place(norm), index.bm25.idf,
+                                            off_topic)
         v_features = verdict_features(q, clause, scope, comparison)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
-                             check, a_features, v_features, cands)
+                             check, a_features, v_features, cands, intent)
 
     # -- decisions -----------------------------------------------------------------------
     @staticmethod

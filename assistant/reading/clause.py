@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.evidence import Quote, best_quotes
+from assistant.evidence import Quote, score_sentence, sentences
 from assistant.reading.cues import clause_cue
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
@@ -25,11 +25,18 @@ class ClauseReading:
 
 
 def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25) -> ClauseReading | None:
-    quotes = best_quotes(hits[:3], terms, bm25, limit=3, per_passage=1)
-    if not quotes:
-        if not hits:
-            return None
-        quotes = [Quote(hits[0], hits[0].text, 0.0)]
+    """The reranker has chosen the answering passage (``hits[0]``); its best sentence is the
+    clause, and the next passages' best sentences follow it."""
+    if not hits:
+        return None
+    quotes = []
+    for hit in hits[:3]:
+        scored = [(score_sentence(s, terms, bm25), s) for s in sentences(hit.text)]
+        if scored:
+            score, text = max(scored)
+            quotes.append(Quote(hit, text, score))
+    if not quotes or quotes[0].hit is not hits[0]:
+        quotes.insert(0, Quote(hits[0], hits[0].text, 0.0))
     lead = quotes[0]
     sentence = search_text(lead.text)
     passage = search_text(lead.hit.text)

@@ -91,7 +91,8 @@ def _asks_prohibited(question: str, sentence: str) -> bool:
 
 def answerability_features(q: QuestionReading, c: ClauseReading | None, check: Any,
                            top_score: float, foreign_place: bool,
-                           bm25_idf: Callable[[str], float]) -> dict[str, float]:
+                           bm25_idf: Callable[[str], float],
+                           off_topic: float = 0.0) -> dict[str, float]:
     """``check`` is :class:`assistant.abstain.Answerability` for the same hits."""
     sentence = search_text(c.sentence) if c else ""
     # The answering passage whole (the figure may sit in the next sentence or a table
@@ -99,6 +100,7 @@ def answerability_features(q: QuestionReading, c: ClauseReading | None, check: A
     figure = answers_figure(q.text, [c.hit.text, *(x.text for x in c.quotes[1:2])] if c else [])
     top_uncovered = max((bm25_idf(t) for t in check.uncovered[:1]), default=0.0)
     return {
+        "off_topic": float(off_topic),
         "figure_missing": float(figure is False),
         "figure_held": float(figure is True),
         "top_uncovered_idf": min(top_uncovered / 10.0, 1.5),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from assistant.facts import region_mentions, resolve_mentions
+from assistant.facts import region_index
 from corpus.regions import Region, regions
 
 NATIONAL = "全国"
@@ -35,6 +35,28 @@ def _find(name: object) -> Region | None:
     return regions().find(name) if isinstance(name, str) else None
 
 
+def places_named(question: str) -> list[Region]:
+    """Provinces and cities named anywhere in the question, document titles included
+    ("河南省职业培训条例里的…"): the places it asks about. County short names are left out,
+    they collide with everyday words."""
+    index = region_index()
+    found: list[Region] = []
+    i = 0
+    while i < len(question):
+        for length in index.lengths.get(question[i], ()):
+            name = question[i:i + length]
+            options = [r for r in index.names.get(name, ()) if r.level != "county"
+                       or r.name == name]
+            if options:
+                found.append(min(options, key=lambda r: ("province", "prefecture",
+                                                         "county").index(r.level)))
+                i += length
+                break
+        else:
+            i += 1
+    return found
+
+
 def read_scope(doc_region: str | None, facts: dict[str, Any], question: str) -> Scope:
     """``question`` in search form; ``facts`` the asker's stated or profile facts."""
     doc = _find(doc_region or NATIONAL)
@@ -49,8 +71,7 @@ def read_scope(doc_region: str | None, facts: dict[str, Any], question: str) -> 
         if hukou is not None and _within(hukou, doc):
             return Scope(doc.name, "hukou_only", residence.name)
         return Scope(doc.name, "outside", residence.name)
-    mentioned = [m.chosen for m in resolve_mentions(question, region_mentions(question))
-                 if m.chosen is not None]
+    mentioned = places_named(question)
     elsewhere = [r for r in mentioned if not _within(r, doc)]
     if elsewhere:  # "杭州的机构适用宁波的条例吗": someone elsewhere asks about this place's rule
         return Scope(doc.name, "outside", elsewhere[0].name)
