@@ -214,9 +214,10 @@ class Assistant:
         check = assess(topic, hits[:5], index.bm25)
         intent = classify(text, context)
         off_topic = intent.scores.get("out_of_scope", 0.0) + intent.scores.get("smalltalk", 0.0)
+        lead = next((c.features for c in cands if clause and c.hit is clause.hit), {})
         a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
                                             self._foreign_place(norm), index.bm25.idf,
-                                            off_topic)
+                                            off_topic, lead)
         v_features = verdict_features(q, clause, scope, comparison)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
                              check, a_features, v_features, cands, intent)

@@ -92,7 +92,8 @@ def _asks_prohibited(question: str, sentence: str) -> bool:
 def answerability_features(q: QuestionReading, c: ClauseReading | None, check: Any,
                            top_score: float, foreign_place: bool,
                            bm25_idf: Callable[[str], float],
-                           off_topic: float = 0.0) -> dict[str, float]:
+                           off_topic: float = 0.0,
+                           passage: dict[str, float] | None = None) -> dict[str, float]:
     """``check`` is :class:`assistant.abstain.Answerability` for the same hits."""
     sentence = search_text(c.sentence) if c else ""
     # The answering passage whole (the figure may sit in the next sentence or a table
@@ -101,6 +102,12 @@ def answerability_features(q: QuestionReading, c: ClauseReading | None, check: A
     top_uncovered = max((bm25_idf(t) for t in check.uncovered[:1]), default=0.0)
     return {
         "off_topic": float(off_topic),
+        # how much of the question's rarer vocabulary the answering passage and its best
+        # sentence carry (the reranker's readings of the chosen passage)
+        "clause_share": float((passage or {}).get("sentence_share", 0.0)),
+        "passage_share": float((passage or {}).get("passage_share", 0.0)),
+        # the earlier hand-calibrated decision (coverage, unseen concepts, missing sums)
+        "coverage_check_fails": float(not check.answerable),
         "figure_missing": float(figure is False),
         "figure_held": float(figure is True),
         "top_uncovered_idf": min(top_uncovered / 10.0, 1.5),

@@ -32,7 +32,8 @@ _AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过
 _AT_MOST_BEFORE = ("不超过", "不高于", "最高", "最多", "低于", "少于", "未满", "不满")
 _AT_LEAST_AFTER = ("以上", "及以上", "或以上")
 _AT_MOST_AFTER = ("以下", "以内", "之内")
-_CONTEXT = 6
+_CONTEXT = 20
+_NEAR = 5
 
 
 @dataclass(frozen=True)
@@ -84,8 +85,7 @@ def quantities(text: str) -> list[Quantity]:
             factor *= _MULTIPLIERS.get(m.group("mult") or "", 1.0)
         if value is None:
             continue
-        out.append(Quantity(value * factor, unit, s[max(0, m.start() - _CONTEXT):m.start()],
-                            m.start()))
+        out.append(Quantity(value * factor, unit, _phrase_before(s, m.start()), m.start()))
     return out
 
 
@@ -108,6 +108,19 @@ def _shared(a: str, b: str) -> int:
     return sum(1 for i in range(len(b) - 1) if b[i:i + 2] in grams)
 
 
+def _phrase_before(s: str, start: int) -> str:
+    """What a number measures: the words since the last clause break, at most _CONTEXT."""
+    window = s[max(0, start - _CONTEXT):start]
+    cut = max(window.rfind(c) for c in "，,；;。：:（(")
+    return window[cut + 1:] if cut >= 0 else window
+
+
+def _affinity(limit: str, stated: str) -> int:
+    """How surely a stated figure measures what a limit measures: the words right before
+    each number count most ("就业率68%" belongs to "就业率达到60%", not to "合格率")."""
+    return 3 * _shared(limit[-_NEAR:], stated[-_NEAR:]) + _shared(limit, stated)
+
+
 @dataclass(frozen=True)
 class Comparison:
     meets: int
@@ -125,8 +138,8 @@ def compare(question: str, clause: str) -> Comparison:
         same = [t for t in limits if t.unit == q.unit]
         if not same:
             continue
-        best = max(same, key=lambda t: _shared(t.before, q.before))
-        if len(same) > 1 and _shared(best.before, q.before) == 0:
+        best = max(same, key=lambda t: _affinity(t.before, q.before))
+        if len(same) > 1 and _affinity(best.before, q.before) == 0:
             continue  # several limits in this unit and nothing says which one is meant
         ok = q.value >= best.value if best.at_least else q.value <= best.value
         if ok:
