@@ -49,3 +49,50 @@ def test_unknown_session_is_a_clear_error(chats) -> None:
     with pytest.raises(NotFound) as err:
         chats.say("no-such-session", "你好")
     assert err.value.code == "session_not_found"
+
+
+def _facts(settings, sid: str) -> dict:
+    from assistant.store import ChatSession
+
+    with chat_sessions(settings.db_url)() as db:
+        return dict(db.get(ChatSession, sid).facts or {})
+
+
+def test_a_later_statement_adds_to_the_facts_and_drops_nothing(chats, shipped_settings) -> None:
+    sid = chats.start()
+    chats.say(sid, "我是残疾人，在南昌，能参加免费的技能培训吗？")
+    chats.say(sid, "我现在没工作")
+    facts = _facts(shipped_settings, sid)
+    assert "残疾人" in facts["groups"]
+    assert facts.get("employment_status") == "unemployed"
+    assert facts.get("city") == "南昌市"
+
+
+def test_a_statement_of_facts_is_acknowledged_with_what_applies(chats, shipped_settings) -> None:
+    sid = chats.start()
+    answer = chats.say(sid, "我是退役军人，在赣州")
+    assert answer.answer.startswith("好的，已记下：退役军人，赣州市")
+    assert not answer.abstained and answer.citations
+    assert _facts(shipped_settings, sid)["groups"] == ["退役军人"]
+
+
+def test_a_quick_reply_records_the_fact_and_answers_again(chats, shipped_settings) -> None:
+    """Whatever follow-up question the first answer asks, its first choice is recorded as
+    the fact it names and the earlier question is answered again with it."""
+    sid = chats.start()
+    first = chats.say(sid, "能参加政府补贴的职业技能培训吗？")
+    assert first.verdict == "conditional" and first.follow_up and first.quick_replies
+    again = chats.say(sid, first.quick_replies[0])
+    assert again.answer.startswith("好的，已记下")
+    history = chats.history(sid)
+    assert [t["role"] for t in history] == ["user", "assistant"] * 2
+    facts = _facts(shipped_settings, sid)
+    assert first.quick_replies[0] in (facts.get("groups") or []) or facts.get("answered")
+
+
+def test_a_short_follow_up_keeps_asking_for_a_verdict(chats) -> None:
+    sid = chats.start()
+    chats.say(sid, "退役军人能参加政府组织的免费职业技能培训吗？")
+    answer = chats.say(sid, "那我老婆呢？")
+    assert answer.verdict in ("yes", "no", "conditional") or answer.abstained
+    assert answer.verdict != "yes"  # the clause names the veteran, not the family

@@ -139,6 +139,22 @@ def test_a_three_turn_conversation_with_history_and_feedback(client: TestClient,
     assert counts(settings)["Feedback"] == before["Feedback"] + 1
 
 
+def test_a_question_about_classes_is_answered_from_the_catalog(client: TestClient,
+                                                                settings: Settings) -> None:
+    from matcher.catalog import list_programs
+
+    program = list_programs(settings, limit=1)[0]
+    session_id, auth = new_session(client)
+    url = f"/v1/chat/sessions/{session_id}/messages"
+    r = client.post(url, json={"text": f"{program['city'] or program['province']}有没有"
+                                       f"{program['occupation']}的培训班？"}, headers=auth)
+    assert r.status_code == 200, r.text
+    body = r.json()
+    assert body["intent"] == "courses"
+    assert body["answer"].startswith("目录里有这些相关的班")
+    assert "/console" in body["answer"] and not body["abstained"]
+
+
 def test_a_conversation_survives_a_restart(settings: Settings) -> None:
     first = TestClient(create_app(settings))
     session_id, auth = new_session(first)
