@@ -78,6 +78,8 @@ def no_reasons(features: dict[str, float], scope: Scope, comparison: Comparison,
         out.append("文件要求的条件您目前还没有满足。")
     if features.get("absolute_x_condition") and not out:
         out.append("文件没有这样无条件的规定。")
+    if not out:
+        out.append("按下面引用的条文，您说的情况不符合。")
     return out
 
 

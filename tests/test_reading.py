@@ -82,3 +82,8 @@ def test_named_things_the_question_gets_wrong(question: str, sentence: str,
 @pytest.mark.parametrize(("question", "text", "answered"), CASES["figures"])
 def test_the_kind_of_figure_asked_for(question: str, text: str, answered: bool | None) -> None:
     assert answers_figure(question, [text]) is answered
+
+
+@pytest.mark.parametrize(("question", "relatives"), CASES["relatives"])
+def test_relatives_the_asker_claims_through(question: str, relatives: list[str]) -> None:
+    assert read_question(question).family == relatives

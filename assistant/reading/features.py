@@ -84,7 +84,7 @@ def _asks_prohibited(question: str, sentence: str) -> bool:
 
     for m in clause_cue("prohibition").pattern.finditer(sentence):
         act = sentence[m.end():m.end() + _PROHIBITED_OBJECT]
-        if _overlap(act, question) >= 2:
+        if _overlap(act, question) >= 3:
             return True
     return False
 

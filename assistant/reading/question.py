@@ -17,6 +17,7 @@ _CLAUSE = re.compile(r"[^，,。！!？?；;：:\n]+[？?]?")
 # How far before a sentence-final particle the verb of the ask may stand (…能免费学电焊吗).
 _ASK_SPAN = 16
 _NEGATED_OBJECT = 10
+_SELF_STATUS = ("家属", "家人", "亲戚")
 
 
 @dataclass(frozen=True)
@@ -70,9 +71,26 @@ def _negated(text: str) -> list[str]:
     return found
 
 
+def _relatives_for_the_asker(s: str) -> list[str]:
+    """Relatives named when the asker wants something *through* them ("我老公是退伍军人，
+    我能…吗"): the asking clause's subject is the asker. When the relative is the one asked
+    about ("我儿子技校毕业…能参加培训吗"), the relative is the beneficiary and nothing is
+    amiss."""
+    found = question_cue("family").find(s)
+    if not found:
+        return []
+    parts = clauses(s)
+    asking = next((c for c in reversed(parts) if _is_yes_no_clause(c)), parts[-1] if parts else s)
+    speaks = question_cue("first_person").find(asking)
+    # "我作为家属…": a status word the asker applies to themselves, not a relative
+    relative_here = any(w not in _SELF_STATUS for w in question_cue("family").find(asking))
+    relatives = [w for w in found if w not in _SELF_STATUS] or found
+    return relatives if speaks and not relative_here else []
+
+
 def read_question(question: str) -> QuestionReading:
     s = search_text(question)
-    verdict = asks_verdict(s)
+    verdict = asks_verdict(s) and not question_cue("cost").any(s)
     if verdict:
         form = "verdict"
     elif question_cue("definition").any(s):
@@ -88,7 +106,7 @@ def read_question(question: str) -> QuestionReading:
     return QuestionReading(
         text=s, asks_verdict=verdict, form=form,
         asks_money=question_cue("money").any(s), asks_list=question_cue("list").any(s),
-        negated=_negated(s), family=question_cue("family").find(s),
+        negated=_negated(s), family=_relatives_for_the_asker(s),
         absolute=question_cue("absolute").find(s), skip=question_cue("skip").find(s),
         legality=question_cue("legality").any(s), first_person=question_cue("first_person").any(s),
     )
