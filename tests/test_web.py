@@ -142,6 +142,8 @@ def test_widget_conversation_in_traditional(service: str, browser) -> None:
     """The reply's first sentence answers; the follow-up question stands above its chips;
     citation cards do not repeat the reply's text; a Traditional session gets Traditional
     labels."""
+    from corpus.normalize import detect_script
+
     page = browser.new_page()
     page.goto(f"{service}/demo")
     page.get_by_role("button", name="政策咨询").click()
@@ -160,9 +162,12 @@ def test_widget_conversation_in_traditional(service: str, browser) -> None:
         assert quote and quote not in body
     assert "這個回答有幫助嗎" in reply.inner_text()
     ask, chips = page.locator(".jnt-ask"), page.locator(".jnt-chips button")
-    if ask.is_visible():
-        assert chips.count() >= 1
-        assert ask.bounding_box()["y"] < chips.first.bounding_box()["y"]
+    assert ask.is_visible() and chips.count() >= 1
+    assert ask.bounding_box()["y"] < chips.first.bounding_box()["y"]
+    assert detect_script(ask.inner_text() + chips.first.inner_text()) == "zh-Hant"
+    assert page.locator("#jnt-title").inner_text() == "技能通 · 職業培訓政策諮詢"
+    assert page.locator(".jnt-form button").inner_text() == "發送"
+    reply.evaluate("n => n.scrollIntoView()")
     _shot(page, "widget-traditional-conversation")
     page.close()
 

@@ -60,9 +60,13 @@
   // Labels in the user's script: a Traditional session gets Traditional labels.
   var LABELS = {
     "zh-Hans": {basis: "依据", helpful: "这个回答有帮助吗？", up: "有帮助", down: "没帮助",
-                thanks: "谢谢您的反馈。", failed: "反馈没有发送成功。", chips: "快捷回复", send: "发送"},
+                thanks: "谢谢您的反馈。", failed: "反馈没有发送成功。", chips: "快捷回复", send: "发送",
+                title: "技能通 · 职业培训政策咨询", placeholder: "例如：我当过兵，能参加补贴培训吗？",
+                input: "输入您的问题", close: "关闭对话"},
     "zh-Hant": {basis: "依據", helpful: "這個回答有幫助嗎？", up: "有幫助", down: "沒幫助",
-                thanks: "謝謝您的回饋。", failed: "回饋沒有發送成功。", chips: "快捷回覆", send: "發送"}
+                thanks: "謝謝您的回饋。", failed: "回饋沒有發送成功。", chips: "快捷回覆", send: "發送",
+                title: "技能通 · 職業培訓政策諮詢", placeholder: "例如：我當過兵，能參加補貼培訓嗎？",
+                input: "輸入您的問題", close: "關閉對話"}
   };
   var labels = LABELS["zh-Hans"];
   var pending = el("p", {"class": "jnt-ask", "hidden": ""});
@@ -122,6 +126,16 @@
     })();
   }
 
+  function applyLabels(chosen) {
+    labels = chosen;
+    send.textContent = labels.send;
+    chips.setAttribute("aria-label", labels.chips);
+    input.setAttribute("placeholder", labels.placeholder);
+    input.setAttribute("aria-label", labels.input);
+    close.setAttribute("aria-label", labels.close);
+    document.getElementById("jnt-title").textContent = labels.title;
+  }
+
   // A citation card names the document and the last two levels of its section.
   function shortSection(section) {
     var parts = (section || "").split(/\s*[›>\/]\s*/).filter(Boolean);
@@ -129,9 +143,7 @@
   }
 
   function showReply(reply) {
-    labels = LABELS[reply.script] || LABELS["zh-Hans"];
-    send.textContent = labels.send;
-    chips.setAttribute("aria-label", labels.chips);
+    applyLabels(LABELS[reply.script] || LABELS["zh-Hans"]);
     var node = addMessage("", "bot");
     reveal(node, reply.answer || "", function () {
       (reply.citations || []).forEach(function (c, i) {
