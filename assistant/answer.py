@@ -100,6 +100,7 @@ class Understanding:
     verdict_features: dict[str, float]
     candidates: list[Candidate]
     intent: Intent
+    conflicts: list[tuple[str, str]]
 
 
 def clean_question(question: object) -> str:
@@ -218,9 +219,10 @@ class Assistant:
         a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
                                             self._foreign_place(norm), index.bm25.idf,
                                             off_topic, lead)
-        v_features = verdict_features(q, clause, scope, comparison)
+        conflicts = conflict(q.text, clause.sentence) if clause else []
+        v_features = verdict_features(q, clause, scope, comparison, conflicts)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
-                             check, a_features, v_features, cands, intent)
+                             check, a_features, v_features, cands, intent, conflicts)
 
     # -- decisions -----------------------------------------------------------------------
     @staticmethod
@@ -250,8 +252,7 @@ class Assistant:
         verdict, probs = self.decide_verdict(seen)
         assert seen.clause is not None
         reasons = replies.no_reasons(seen.verdict_features, seen.scope, seen.comparison,
-                                     conflict(seen.question.text, seen.clause.sentence)) \
-            if verdict == "no" else []
+                                     seen.conflicts) if verdict == "no" else []
         conditions = replies.conditions(seen.clause.sentence) if verdict == "conditional" else None
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from assistant.answer import Answer, Assistant
+from assistant.reading.model import load
 from corpus.errors import JntError
 from corpus.evaluation import load_qa
 from corpus.normalize import detect_script, eval_normalize
@@ -105,4 +106,16 @@ def evaluate_answers(assistant: Assistant, qa_path: Path) -> dict[str, Any]:
         row = score_item(item, answer, chunk_text)
         row["answer"] = answer.answer
         rows.append(row)
-    return {"summary": summarise(rows), "items": rows}
+    return {"summary": {**summarise(rows), "team_set": team_figures()}, "items": rows}
+
+
+def team_figures() -> dict[str, Any]:
+    """The shipped models' own figures on the team's set: cross-validated on the training
+    part, and on the held-out fifth (see ``assistant/reading/train.py``)."""
+    out: dict[str, Any] = {}
+    for name in ("verdict", "answerable", "rerank"):
+        model = load(name)
+        if model is not None:
+            out[name] = {k: v for k, v in model.meta.items()
+                         if k not in ("grams", "trained_on") and not k.startswith("_")}
+    return out

@@ -9,6 +9,7 @@ names another thing of that kind, the question's premise is wrong: the answer is
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.reading.cues import cues
 from corpus.normalize import search_text
@@ -18,16 +19,17 @@ _MIN = 2
 _FRAGMENT = re.compile(r"[，,；;。]")
 
 
-def named(text: str) -> dict[str, set[str]]:
+@lru_cache(maxsize=4096)
+def named(text: str) -> dict[str, frozenset[str]]:
     """Words of ``text`` (search form) ending in an entity kind's suffix, by kind."""
     s = search_text(text)
     words = set(tokenize(s))
-    out: dict[str, set[str]] = {}
+    out: dict[str, frozenset[str]] = {}
     for kind, cue in cues()["entity"].items():
         found = {w for w in words if len(w) > _MIN and any(w.endswith(x) for x in cue.words)}
         found |= {w for w in cue.words if len(w) >= 3 and w in s}
         if found:
-            out[kind] = found
+            out[kind] = frozenset(found)
     return out
 
 
@@ -54,7 +56,7 @@ def _conflict(question: str, sentence: str) -> list[tuple[str, str]]:
     out = []
     for kind, words in asked.items():
         missing = [w for w in words if w not in norm]
-        others = [w for w in stated.get(kind, set()) if w not in search_text(question)]
+        others = [w for w in stated.get(kind, frozenset()) if w not in search_text(question)]
         if missing and others and len(missing) == len(words):
             out.append((sorted(missing)[0], sorted(others)[0]))
     return out

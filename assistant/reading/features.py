@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.reading.clause import CLAUSE_CUES, ClauseReading
-from assistant.reading.entities import conflict
 from assistant.reading.figures import answers_figure
 from assistant.reading.question import QuestionReading
 from assistant.reading.scope import Scope
@@ -39,7 +38,8 @@ class Reading:
 
 
 def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
-                     comparison: Comparison) -> dict[str, float]:
+                     comparison: Comparison, conflicts: list[tuple[str, str]] | None = None
+                     ) -> dict[str, float]:
     f: dict[str, float] = {
         "q_first_person": float(q.first_person),
         "q_family": float(bool(q.family)),
@@ -67,7 +67,7 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     f["skip_x_sequence"] = float(bool(q.skip) and bool(c.cues["sequence"] or c.cues["duty"]))
     f["absolute_x_condition"] = float(bool(q.absolute) and bool(c.cues["condition"]))
     f["asks_prohibited"] = float(_asks_prohibited(q.text, sentence))
-    f["entity_conflict"] = float(bool(conflict(q.text, c.sentence)))
+    f["entity_conflict"] = float(bool(conflicts))
     f["grant_only"] = float(bool(c.cues["grant"]) and not c.cues["condition"]
                             and not c.cues["prohibition"])
     # Which policy words the answering sentence uses: the model learns that 符合条件的

@@ -32,8 +32,9 @@ class LinearModel:
         character n-grams (``meta["grams"]``)."""
         if text is not None and self.meta.get("grams"):
             x = {**x, **text_grams(text, self.meta["grams"])}
-        values = [float(x.get(f, 0.0)) for f in self.features]
-        scores = [b + sum(w * v for w, v in zip(row, values, strict=True))
+        where = self._where()
+        present = [(where[f], float(v)) for f, v in x.items() if v and f in where]
+        scores = [b + sum(row[i] * v for i, v in present)
                   for row, b in zip(self.coef, self.intercept, strict=True)]
         if len(self.labels) == 2 and len(scores) == 1:
             p = 1.0 / (1.0 + math.exp(-scores[0]))
@@ -42,6 +43,14 @@ class LinearModel:
         exp = [math.exp(s - top) for s in scores]
         total = sum(exp)
         return {label: e / total for label, e in zip(self.labels, exp, strict=True)}
+
+    def _where(self) -> dict[str, int]:
+        """Feature name → column, built once (a model with n-grams has thousands)."""
+        cached = self.meta.get("_where")
+        if cached is None:
+            cached = {f: i for i, f in enumerate(self.features)}
+            self.meta["_where"] = cached
+        return cached
 
     def contributions(self, x: dict[str, float], label: str) -> list[tuple[str, float]]:
         """Which features pushed towards ``label`` and how much, largest first."""
@@ -53,7 +62,8 @@ class LinearModel:
         return json.dumps({"name": self.name, "labels": self.labels, "features": self.features,
                            "coef": [[round(w, 6) for w in row] for row in self.coef],
                            "intercept": [round(b, 6) for b in self.intercept],
-                           "meta": self.meta}, ensure_ascii=False, indent=1)
+                           "meta": {k: v for k, v in self.meta.items() if not k.startswith("_")}},
+                          ensure_ascii=False, indent=1)
 
 
 def text_grams(text: str, spec: dict[str, Any]) -> dict[str, float]:
