@@ -253,7 +253,8 @@ class Assistant:
         assert seen.clause is not None
         reasons = replies.no_reasons(seen.verdict_features, seen.scope, seen.comparison,
                                      seen.conflicts) if verdict == "no" else []
-        conditions = replies.conditions(seen.clause.sentence) if verdict == "conditional" else None
+        conditions = replies.conditions(seen.clause.sentence, seen.clause.hit.text) \
+            if verdict == "conditional" else None
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
         follow_up, choices = replies.follow_up(seen.facts) if verdict == "conditional" \

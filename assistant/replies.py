@@ -27,6 +27,10 @@ MAX_CONDITIONS = 3
 QUICK_REPLIES = 5
 _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
 _ANY_OF = ("之一", "或者", "或")
+# enumerated items: （一）…；（二）…
+_ITEM = re.compile(r"[（(][一二三四五六七八九十]+[）)]\s*([^；;。（(]+)")
+# "第十七条 失业人员…": the article number belongs to the citation card, not the reply
+_ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条\s*")
 
 LEADS = {"yes": "可以。", "no": "不可以。", "conditional": "要看条件。"}
 
@@ -95,14 +99,22 @@ def scope_line(scope: Scope) -> str:
     return ""
 
 
-def conditions(sentence: str) -> tuple[str, list[str]]:
-    """The clause's conditions as short fragments, and whether any one suffices."""
+def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
+    """The clause's conditions as short items, and whether any one suffices. A clause that
+    points to a list ("具备下列条件的…") is answered with the list's items from its passage;
+    "下列情形之一" means any one of them."""
     s = search_text(sentence)
+    if "下列" in s and passage:
+        tail = passage[passage.find(sentence[-8:]) + 8:] if sentence[-8:] in passage else passage
+        items = [m.group(1).strip() for m in _ITEM.finditer(tail)]
+        if items:
+            header = "满足其中一条即可：" if "之一" in s else "需同时满足："
+            return header, [i[:CONDITION_CHARS] for i in items[:MAX_CONDITIONS]]
     cue = clause_cue("condition")
     limit = clause_cue("threshold")
     found = []
     for m in _FRAGMENT.finditer(sentence):
-        fragment = m.group(0).strip()
+        fragment = _ARTICLE.sub("", m.group(0).strip())
         norm = search_text(fragment)
         if fragment and (cue.any(norm) or limit.any(norm)):
             found.append(fragment[:CONDITION_CHARS])
@@ -141,8 +153,9 @@ def answer_span(sentence: str, terms: set[str], form: str) -> str:
     """The part of the answering sentence that answers: the whole sentence when short,
     else the fragments holding the question's words (and, for a number or date question,
     the figure)."""
+    sentence = _ARTICLE.sub("", sentence.strip())
     if len(sentence) <= SPAN_CHARS:
-        return sentence.strip()
+        return sentence
     fragments = [m.group(0).strip() for m in _FRAGMENT.finditer(sentence) if m.group(0).strip()]
 
     def score(fragment: str) -> float:

@@ -187,3 +187,16 @@ def test_abstention_on_questions_written_by_the_team(shipped_assistant) -> None:
     wrongly = [q for q in answerable if shipped_assistant.answer(q).abstained]
     assert abstained / len(unanswerable) >= 0.7
     assert len(wrongly) / len(answerable) <= 0.05, wrongly
+
+
+def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
+    from assistant.replies import conditions
+
+    passage = ("第十四条 具备下列条件的失业人员，可以领取失业保险金：（一）按照规定参加失业保险，"
+               "所在单位和本人已按照规定履行缴费义务满1年的；（二）非因本人意愿中断就业的；"
+               "（三）已办理失业登记，并有求职要求的。")
+    header, items = conditions("第十四条 具备下列条件的失业人员，可以领取失业保险金：", passage)
+    assert header == "需同时满足：" and len(items) == 3 and items[1] == "非因本人意愿中断就业的"
+    passage = "有下列情形之一的，停止领取失业保险金：（一）重新就业的；（二）应征服兵役的；"
+    header, items = conditions("有下列情形之一的，停止领取失业保险金：", passage)
+    assert header == "满足其中一条即可：" and items == ["重新就业的", "应征服兵役的"]
