@@ -261,8 +261,12 @@ class Assistant:
             else (None, [])
         text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
                                      follow_up)
+        model = load("verdict")
+        why = model.contributions(seen.verdict_features, verdict, search_text(seen.text)) \
+            if model and verdict else []
         trace = {"kind": "reading", "verdict": verdict,
                  "probabilities": {k: round(v, 3) for k, v in probs.items()},
+                 "why": [{"reading": f, "weight": round(w, 3)} for f, w in why[:6]],
                  "signals": [k for k, v in seen.verdict_features.items() if v],
                  "scope": dataclasses.asdict(seen.scope), "clause": seen.clause.sentence}
         return Answer(text, verdict=verdict, citations=self._citations(seen),

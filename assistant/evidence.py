@@ -47,19 +47,6 @@ def score_sentence(sentence: str, terms: set[str], bm25: BM25) -> float:
     return sum(bm25.idf(t) for t in terms if t in norm)
 
 
-def best_quotes(hits: list[SearchHit], terms: set[str], bm25: BM25, limit: int = 3,
-                per_passage: int = 2) -> list[Quote]:
-    """The best sentences across the top passages, at most ``per_passage`` from each,
-    weighted down with the passage's rank so the best passage leads."""
-    found: list[Quote] = []
-    for rank, hit in enumerate(hits):
-        scored = sorted(((score_sentence(s, terms, bm25), s) for s in sentences(hit.text)),
-                        reverse=True)[:per_passage]
-        found.extend(Quote(hit, s, sc / (1 + 0.3 * rank)) for sc, s in scored if sc > 0)
-    found.sort(key=lambda q: -q.score)
-    return found[:limit]
-
-
 def best_sentence(hit: SearchHit, terms: set[str], bm25: BM25) -> str | None:
     """The passage's sentence carrying most of the question's vocabulary (its first
     sentence when none does)."""

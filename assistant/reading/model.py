@@ -52,11 +52,16 @@ class LinearModel:
             self.meta["_where"] = cached
         return cached
 
-    def contributions(self, x: dict[str, float], label: str) -> list[tuple[str, float]]:
-        """Which features pushed towards ``label`` and how much, largest first."""
+    def contributions(self, x: dict[str, float], label: str, text: str | None = None
+                      ) -> list[tuple[str, float]]:
+        """Which readings pushed towards ``label`` and how much, largest first: the
+        trace a counselor reads to see why a verdict came out as it did."""
+        if text is not None and self.meta.get("grams"):
+            x = {**x, **text_grams(text, self.meta["grams"])}
         row = self.coef[self.labels.index(label)] if len(self.coef) > 1 else self.coef[0]
-        pairs = [(f, w * float(x.get(f, 0.0))) for f, w in zip(self.features, row, strict=True)]
-        return sorted((p for p in pairs if p[1]), key=lambda p: -abs(p[1]))
+        where = self._where()
+        pairs = [(f, row[where[f]] * float(v)) for f, v in x.items() if v and f in where]
+        return sorted(pairs, key=lambda p: -abs(p[1]))
 
     def to_json(self) -> str:
         return json.dumps({"name": self.name, "labels": self.labels, "features": self.features,
