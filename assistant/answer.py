@@ -30,7 +30,7 @@ from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.model import load
 from assistant.reading.question import QuestionReading, read_question
-from assistant.reading.rerank import Candidate, candidates, rerank
+from assistant.reading.rerank import DEPTH, Candidate, candidates, rerank
 from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
 from corpus.errors import InvalidInput
@@ -161,6 +161,7 @@ class Assistant:
         self.rules = rules  # the rule book, for the matcher and the eligibility panel
         self._records: dict[str, ChunkRecord] = {}
         self._doc_regions: set[str] = set()
+        self._rows: dict[str, int] = {}
         self._records_build: object = None
 
     # -- the flow ------------------------------------------------------------------------
@@ -205,7 +206,9 @@ class Assistant:
         terms = question_terms(text, context)
         self._refresh()
         cands = candidates(retrieved, terms, index.bm25, norm, self._records,
-                           q.form in ("number", "date"))
+                           q.form in ("number", "date"),
+                           self._cosines(norm if not context else " ".join([*context[-1:], norm]),
+                                         [h.chunk_id for h in retrieved[:DEPTH]]))
         hits = rerank(cands) + retrieved[len(cands):]
         clause = read_clause(hits[:5], terms, index.bm25)
         record = self._record(clause.hit.chunk_id) if clause else None
@@ -325,11 +328,21 @@ class Assistant:
         return any(not ({r.name for r in regions().lineage(place)} & self._doc_regions)
                    for place in named)
 
+    def _cosines(self, question: str, chunk_ids: list[str]) -> list[float]:
+        """Cosine of the question's vector (the one retrieval just computed, remembered by
+        the embedder) with each passage's stored vector."""
+        index, _ = self.searcher.index()
+        query = self.searcher.embedder.encode_queries([question])[0]
+        rows = [self._rows.get(c) for c in chunk_ids]
+        return [float(index.faiss.reconstruct(r) @ query) if r is not None else 0.0
+                for r in rows]
+
     def _refresh(self) -> None:
         """Per-build lookups, computed once per index build, not per question."""
         index, _ = self.searcher.index()
         if self._records_build is not index.folder:
             self._records = {r.chunk_id: r for r in index.records}
+            self._rows = {r.chunk_id: i for i, r in enumerate(index.records)}
             self._doc_regions = {r.region for r in index.records} - {"全国"}
             self._records_build = index.folder
 

@@ -250,6 +250,9 @@ def _load_model(path: Path, threads: int) -> _Loaded:
         return loaded
 
 
+RECENT_QUERIES = 64
+
+
 class Embedder:
     """Query and passage embeddings (float32, L2-normalised) from one model folder."""
 
@@ -261,6 +264,9 @@ class Embedder:
         self._loaded: _Loaded | None = None
         self._model_id: str | None = None
         self._dim: int | None = None
+        # The answer path embeds the same question twice (search, then the passage
+        # reranker): the last few single-query vectors are kept.
+        self._recent: dict[str, np.ndarray] = {}
 
     @property
     def model(self) -> SentenceTransformer:
@@ -292,7 +298,14 @@ class Embedder:
 
     def encode_queries(self, texts: list[str]) -> np.ndarray:
         """Embed search queries (``query: `` prompt); tuned for one short text at a time."""
-        return self._encode([self.query_prompt + t for t in texts], batch_size=32)
+        if len(texts) == 1 and texts[0] in self._recent:
+            return self._recent[texts[0]]
+        out = self._encode([self.query_prompt + t for t in texts], batch_size=32)
+        if len(texts) == 1:
+            if len(self._recent) >= RECENT_QUERIES:
+                self._recent.pop(next(iter(self._recent)))
+            self._recent[texts[0]] = out
+        return out
 
     def encode_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         """Embed documents (``passage: `` prompt), longest first so batches pad little."""

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant.facts import extract_facts
 from assistant.reading.cues import question_cue
 from corpus.normalize import search_text
 
@@ -72,20 +73,25 @@ def _negated(text: str) -> list[str]:
 
 
 def _relatives_for_the_asker(s: str) -> list[str]:
-    """Relatives named when the asker wants something *through* them ("我老公是退伍军人，
-    我能…吗"): the asking clause's subject is the asker. When the relative is the one asked
-    about ("我儿子技校毕业…能参加培训吗"), the relative is the beneficiary and nothing is
-    amiss."""
+    """Relatives who would benefit without holding the status a clause names: the asker
+    claims through them ("我老公是退伍军人，我能…吗"), or asks about one the question gives
+    no status of their own ("那我老婆呢"). A relative described with a status of their own
+    ("我儿子技校毕业一年了还没找到工作，能…吗") is the beneficiary, and nothing is amiss."""
     found = question_cue("family").find(s)
     if not found:
         return []
+    relatives = [w for w in found if w not in _SELF_STATUS] or found
     parts = clauses(s)
     asking = next((c for c in reversed(parts) if _is_yes_no_clause(c)), parts[-1] if parts else s)
     speaks = question_cue("first_person").find(asking)
-    # "我作为家属…": a status word the asker applies to themselves, not a relative
     relative_here = any(w not in _SELF_STATUS for w in question_cue("family").find(asking))
-    relatives = [w for w in found if w not in _SELF_STATUS] or found
-    return relatives if speaks and not relative_here else []
+    if speaks and not relative_here:
+        return relatives
+    as_self = s
+    for word in relatives:
+        as_self = as_self.replace(f"我{word}", "我").replace(word, "我")
+    own = extract_facts(as_self)
+    return [] if own.get("groups") or own.get("employment_status") else relatives
 
 
 def read_question(question: str) -> QuestionReading:

@@ -36,14 +36,20 @@ def _share(terms: set[str], text: str, bm25: BM25) -> float:
 
 
 def candidates(hits: list[SearchHit], terms: set[str], bm25: BM25, question: str,
-               records: dict[str, ChunkRecord], wants_figure: bool) -> list[Candidate]:
-    """``question`` in search form; ``records`` by chunk id, for each passage's place."""
+               records: dict[str, ChunkRecord], wants_figure: bool,
+               cosines: list[float] | None = None) -> list[Candidate]:
+    """``question`` in search form; ``records`` by chunk id, for each passage's place;
+    ``cosines``: each passage's dense similarity to the question, which the fused
+    retrieval score blends away."""
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
     total = sum(bm25.idf(t) for t in terms) or 1.0
+    scored = [max(((score_sentence(s, terms, bm25), s) for s in sentences(h.text)),
+                  default=(0.0, h.text)) for h in hits[:DEPTH]]
+    cosines = cosines or [0.0] * len(scored)
     out = []
     for rank, hit in enumerate(hits[:DEPTH]):
         text = search_text(hit.text)
-        best = max((score_sentence(s, terms, bm25) for s in sentences(hit.text)), default=0.0)
+        best = scored[rank][0]
         record = records.get(hit.chunk_id)
         region = record.region if record else "全国"
         named = region != "全国" and short_name(region) in question
@@ -57,6 +63,8 @@ def candidates(hits: list[SearchHit], terms: set[str], bm25: BM25, question: str
             "regional_not_named": float(region != "全国" and not named),
             "figure_asked_and_held": float(wants_figure and any(c.isdigit() for c in text)),
             "log_length": math.log(1 + len(text)) / 8,
+            "dense_cosine": cosines[rank],
+            "dense_cosine_gap": cosines[rank] - max(cosines[:DEPTH]),
         }))
     return out
 

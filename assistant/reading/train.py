@@ -287,7 +287,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _report(path: Path, model: LinearModel) -> None:
-    shown = {k: v for k, v in model.meta.items() if k not in ("trained_on", "grams")}
+    shown = {k: v for k, v in model.meta.items()
+             if k not in ("trained_on", "grams") and not k.startswith("_")}
     print(path, json.dumps(shown, ensure_ascii=False))
 
 
