@@ -118,19 +118,22 @@ def test_a_reply_reads_on_a_phone(shipped_assistant, question: str) -> None:
 
 
 def test_a_stated_figure_below_the_threshold_is_no(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("俺们机构去年培训了500人，合格率88%，能评内蒙古自治区级品牌不？")
+    answer = shipped_assistant.answer(
+        "俺们机构去年培训了500人，合格率88%，能评内蒙古自治区级品牌不？")
     assert answer.verdict == "no"
     assert "88%" in answer.answer and "90%" in answer.answer
 
 
 def test_another_places_regulation_is_answered_with_its_scope(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("我在广东东莞打工，河南省职业培训条例里的免费培训我能参加吗？")
+    answer = shipped_assistant.answer(
+        "我在广东东莞打工，河南省职业培训条例里的免费培训我能参加吗？")
     assert answer.verdict != "yes"
     assert "河南省的规定" in answer.answer
 
 
 def test_a_relative_is_not_granted_what_the_clause_gives_the_veteran(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("我老公是退役军人，我作为家属能享受退役军人的免费职业技能培训吗？")
+    answer = shipped_assistant.answer(
+        "我老公是退役军人，我作为家属能享受退役军人的免费职业技能培训吗？")
     assert answer.verdict != "yes"
 
 
@@ -144,12 +147,11 @@ def test_every_verdict_is_traceable_to_its_clause_and_readings(shipped_assistant
 
 
 def test_an_expired_document_says_so_in_one_line(shipped_assistant) -> None:
-    answer = shipped_assistant.answer("江西十四五职业技能培训规划里，高技能人才培训基地要建多少个？",
-                                      as_of=dt.date(2026, 11, 26))
+    question = "江西十四五职业技能培训规划里，高技能人才培训基地要建多少个？"
+    answer = shipped_assistant.answer(question, as_of=dt.date(2026, 11, 26))
     assert answer.citations[0].doc_id == "jx-2022-training-plan"
     assert answer.expired and answer.answer.count("有效期至2025-12-31") == 1
-    before = shipped_assistant.answer("江西十四五职业技能培训规划里，高技能人才培训基地要建多少个？",
-                                      as_of=dt.date(2024, 6, 1))
+    before = shipped_assistant.answer(question, as_of=dt.date(2024, 6, 1))
     assert not before.expired
 
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from assistant.reading.clause import CLAUSE_CUES, ClauseReading
+from assistant.reading.cues import clause_cue
 from assistant.reading.figures import answers_figure
 from assistant.reading.question import QuestionReading
 from assistant.reading.scope import Scope
@@ -80,8 +81,6 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
 
 def _asks_prohibited(question: str, sentence: str) -> bool:
     """The question is about the very act the clause forbids (不得扣押…证件 / 押身份证)."""
-    from assistant.reading.cues import clause_cue
-
     for m in clause_cue("prohibition").pattern.finditer(sentence):
         act = sentence[m.end():m.end() + _PROHIBITED_OBJECT]
         if _overlap(act, question) >= 3:
