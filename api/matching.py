@@ -1,8 +1,7 @@
 """The matcher wired to the assistant for one home, built once per process.
 
 The matcher does not import the assistant (dependencies point api → assistant, matcher →
-corpus); the service hands it the rule book (subsidy eligibility, brand tiers) and the
-assistant's group synonyms ("当过兵" → 退役军人) here.
+corpus); the service hands it the rule book (subsidy eligibility, brand tiers) here.
 
 Occupation vectors depend only on the model and the shipped classification, so they are
 cached beside the converted model and shared by every home, like the model itself;
@@ -13,7 +12,6 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from assistant.facts import extract_facts
 from assistant.home import rulebook
 from corpus.embedder import get_embedder
 from corpus.settings import Settings, get_settings
@@ -21,15 +19,6 @@ from matcher.catalog import sessions
 from matcher.occupations import OccupationResolver
 from matcher.ranking import Matcher
 from matcher.vectors import VectorCache
-
-
-def normalize_group(word: str) -> list[str]:
-    """A counselor's word for a group, read as the worker saying it of themselves."""
-    for sentence in (f"我是{word}", f"我{word}"):
-        groups = extract_facts(sentence).get("groups")
-        if groups:
-            return list(groups)
-    return []
 
 
 @lru_cache(maxsize=4)
@@ -45,8 +34,7 @@ def resolver(settings: Settings | None = None) -> OccupationResolver:
 def _matcher(settings: Settings) -> Matcher:
     cache = VectorCache(settings.home / "matcher" / "vectors", "programs",
                         get_embedder(settings))
-    return Matcher(sessions(settings), _resolver(settings), cache, rulebook(),
-                   normalize_group)
+    return Matcher(sessions(settings), _resolver(settings), cache, rulebook())
 
 
 def matcher(settings: Settings | None = None) -> Matcher:

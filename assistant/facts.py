@@ -20,29 +20,19 @@ from __future__ import annotations
 
 import copy
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import yaml
-
-from corpus.normalize import converter, wording
+from corpus.domain.vocabulary import CueHit, levels
+from corpus.domain.vocabulary import groups as group_vocabulary
+from corpus.normalize import normal_form
 from corpus.regions import Region, regions, short_name
-
-GROUPS_FILE = Path(__file__).parent / "data" / "groups.yaml"
 
 Facts = dict[str, Any]
 
 
 # ---------------------------------------------------------------------------- text form
-
-
-def normal_form(text: str) -> str:
-    """``search_text`` without lower-casing: interests such as "PLC编程" keep their case."""
-    s = unicodedata.normalize("NFKC", text or "")
-    return wording().apply(converter("t2s").convert(s))
 
 
 @dataclass(frozen=True)
@@ -120,7 +110,7 @@ class Parsed:
 def parse(text: str) -> Parsed:
     """Normalise once and find what every extractor needs."""
     s = normal_form(text)
-    hits = cue_hits(s)
+    hits = group_vocabulary().hits(s)
     subjects = [Subject(m.start(), m.end(), m.group()) for m in _SUBJECT.finditer(s)
                 if not _inside_cue(m.start(), m.end(), hits) and s[m.start() - 1:m.start()] != "其"]
     return Parsed(s, clauses(s), hits, subjects)
@@ -235,58 +225,6 @@ def is_first_person_claim(p: Parsed, start: int, end: int) -> bool | None:
 # ------------------------------------------------------------------------------ groups
 
 
-@dataclass(frozen=True)
-class Cue:
-    pattern: re.Pattern[str]
-    kind: str  # "noun", "say" or "ignore"
-    group: str | None  # a profile group, or None
-    status: str | None  # the employment_status it implies
-
-
-@dataclass(frozen=True)
-class GroupTable:
-    cues: tuple[Cue, ...]
-    exclusive: tuple[frozenset[str], ...]
-    names: tuple[str, ...] = ()  # the profile's groups, in the data file's order
-
-
-@lru_cache(maxsize=1)
-def group_table() -> GroupTable:
-    """The cue table from ``data/groups.yaml`` (data, so counselors' words can be added)."""
-    data = yaml.safe_load(GROUPS_FILE.read_text(encoding="utf-8"))
-    cues: list[Cue] = []
-    for group, spec in data["groups"].items():
-        status = spec.get("status")
-        for kind in ("nouns", "says"):
-            for phrase in spec.get(kind) or []:
-                cues.append(Cue(re.compile(normal_form(phrase)), kind.rstrip("s"), group, status))
-    for status, phrases in (data.get("status") or {}).items():
-        cues.extend(Cue(re.compile(normal_form(p)), "say", None, status) for p in phrases)
-    cues.extend(Cue(re.compile(normal_form(p)), "ignore", None, None)
-                for p in data.get("ignore") or [])
-    exclusive = tuple(frozenset(g) for g in data.get("exclusive") or [])
-    return GroupTable(tuple(cues), exclusive, tuple(data["groups"]))
-
-
-@dataclass(frozen=True)
-class CueHit:
-    start: int
-    end: int
-    cue: Cue
-
-
-def cue_hits(s: str) -> list[CueHit]:
-    """Every cue in ``s``; where cues overlap the longest wins (then the earliest)."""
-    hits = [CueHit(m.start(), m.end(), cue)
-            for cue in group_table().cues for m in cue.pattern.finditer(s) if m.end() > m.start()]
-    hits.sort(key=lambda h: (h.start - h.end, h.start))
-    taken: list[CueHit] = []
-    for hit in hits:
-        if all(hit.end <= t.start or hit.start >= t.end for t in taken):
-            taken.append(hit)
-    return sorted(taken, key=lambda h: h.start)
-
-
 def extract_groups(p: Parsed, org: bool) -> Facts:
     """``groups``, ``not_groups`` and ``employment_status`` from the cue table."""
     groups: list[str] = []
@@ -302,13 +240,13 @@ def extract_groups(p: Parsed, org: bool) -> Facts:
         group = hit.cue.group
         if verdict:
             if group:
-                _push(groups, group, exclusive=group_table().exclusive)
+                _push(groups, group, exclusive=group_vocabulary().exclusive)
             if hit.cue.status:
                 statuses.append(hit.cue.status)
         elif group and group not in not_groups:
             not_groups.append(group)
     if _graduated(p.s, groups, not_groups):
-        _push(groups, "高校毕业生", exclusive=group_table().exclusive)
+        _push(groups, "高校毕业生", exclusive=group_vocabulary().exclusive)
     facts: Facts = {}
     groups = [g for g in groups if g not in not_groups]
     if groups:
@@ -354,7 +292,6 @@ def _status(statuses: list[str], groups: list[str]) -> str | None:
 
 # ----------------------------------------------------------------------------- regions
 
-_MUNICIPALITIES = {"11", "12", "31", "50"}
 # Names that are also ordinary words, or that many counties share: they count only
 # next to a region that contains them ("长治市城区") or after 在/住在/来自.
 _GENERIC_PLACES = frozenset((
@@ -532,7 +469,7 @@ def _fill(region: Region) -> Facts:
             facts["city"] = r.name
         elif r.level == "province":
             facts["province"] = r.name
-            if r.code[:2] in _MUNICIPALITIES:
+            if r.is_municipality:
                 facts.setdefault("city", r.name)
     return facts
 
@@ -770,11 +707,7 @@ def extract_interests(p: Parsed) -> str | None:
 
 # ------------------------------------------------------------------------- certificates
 
-_LEVELS = {"高级技师": "一级", "技师": "二级", "高级工": "三级", "中级工": "四级", "初级工": "五级",
-           "高级": "三级", "中级": "四级", "初级": "五级", "一级": "一级", "二级": "二级",
-           "三级": "三级", "四级": "四级", "五级": "五级", "1级": "一级", "2级": "二级",
-           "3级": "三级", "4级": "四级", "5级": "五级", "专项职业能力": "专项职业能力"}
-_LEVEL_ALT = "|".join(sorted(map(re.escape, _LEVELS), key=len, reverse=True))
+_LEVEL_ALT = levels().pattern()
 _HAVE = re.compile(r"((?<!没)有(?!没有|什么|啥|哪|没)|拿了|拿到了?|考了|考过|考到了?|考出了?|"
                    r"取得了?|持有|获得了?|领了)")
 _CERT = re.compile(r"(?P<chunk>[^，。？！,?!\s和、跟与及]{1,14}?)(的)?"
@@ -795,7 +728,7 @@ def parse_certificate(chunk: str) -> dict[str, str] | None:
     level = None
     m = re.search(rf"({_LEVEL_ALT})$", chunk) or re.match(rf"({_LEVEL_ALT})", chunk)
     if m:
-        level = _LEVELS[m.group(1)]
+        level = levels().code(m.group(1))
         chunk = chunk[:m.start()] + chunk[m.end():]
     occupation = _OCC_TRIM.sub("", chunk.strip("的"))
     if not occupation or _NOT_OCCUPATION.match(occupation) or len(occupation) > 10:
@@ -970,7 +903,7 @@ def _corrected_age(s: str) -> int | None:
 def _merge_groups(out: Facts, new: Facts) -> None:
     groups = [g for g in out.get("groups", []) if g not in new.get("not_groups", [])]
     for group in new.get("groups", []):
-        _push(groups, group, exclusive=group_table().exclusive)
+        _push(groups, group, exclusive=group_vocabulary().exclusive)
     not_groups = [g for g in dict.fromkeys(out.get("not_groups", []) + new.get("not_groups", []))
                   if g not in groups]
     for key, value in (("groups", groups), ("not_groups", not_groups)):

@@ -11,10 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from assistant.facts import group_table
 from assistant.reading.cues import clause_cue
 from assistant.reading.scope import Scope
 from assistant.reading.thresholds import Comparison
+from corpus.domain.vocabulary import groups
 from corpus.normalize import search_text
 
 HOTLINE = "如需办理或确认，请咨询当地人社部门，或拨打 12333 人社服务热线。"
@@ -24,7 +24,6 @@ RELATED_COVERAGE = 0.35
 SPAN_CHARS = 110
 CONDITION_CHARS = 48
 MAX_CONDITIONS = 3
-QUICK_REPLIES = 5
 _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
 _ANY_OF = ("之一", "或者", "或")
 # enumerated items: （一）…；（二）…
@@ -124,9 +123,10 @@ def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
 
 def follow_up(facts: dict[str, Any]) -> tuple[str, list[str]]:
     """One question for the fact most often missing — who the asker is, then where — and
-    its quick-reply choices (the profile's own group names, from ``data/groups.yaml``)."""
+    its quick-reply choices (the groups offered in ``corpus/domain/groups.yaml``)."""
     if not facts.get("groups") and not facts.get("employment_status"):
-        return ("您属于哪类人员？", list(group_table().names[:QUICK_REPLIES]))
+        vocabulary = groups()
+        return ("您属于哪类人员？", [vocabulary.short(n) for n in vocabulary.offered])
     if not any(facts.get(k) for k in ("province", "city", "county")):
         return ("您在哪个省、市？", [])
     return ("您是否符合上面的条件？", ["符合", "不符合", "不清楚"])

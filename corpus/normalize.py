@@ -85,6 +85,15 @@ def wording() -> Wording:
     return Wording(replace, list(data.get("keep") or []))
 
 
+def normal_form(text: str) -> str:
+    """``search_text`` without lower-casing: what readers of a worker's words match on.
+
+    Interests such as "PLC编程" keep their case.
+    """
+    s = unicodedata.normalize("NFKC", text or "")
+    return wording().apply(converter("t2s").convert(s))
+
+
 def search_text(s: str) -> str:
     """The form used for indexing and querying: NFKC, Simplified, mainland wording, lowercase.
 

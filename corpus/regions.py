@@ -17,6 +17,8 @@ from corpus.errors import InvalidInput
 
 NATIONAL = "全国"
 _DATA = Path(__file__).parent / "data" / "regions" / "adcodes.csv"
+# Province codes of the four 直辖市 (GB/T 2260).
+MUNICIPALITY_PREFIXES = frozenset(("11", "12", "31", "50"))
 _PLACEHOLDERS = {"市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划"}
 _SUFFIXES = ("维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "特别行政区", "自治州", "地区",
              "省", "市", "盟", "县", "区")
@@ -32,6 +34,11 @@ class Region:
     @property
     def province_code(self) -> str:
         return self.code[:2] + "0" * 10
+
+    @property
+    def is_municipality(self) -> bool:
+        """A 直辖市 (北京、天津、上海、重庆): province-level, and also the worker's city."""
+        return self.level == "province" and self.code[:2] in MUNICIPALITY_PREFIXES
 
 
 NATIONAL_REGION = Region(code="000000000000", name=NATIONAL, level="national", parent=None)

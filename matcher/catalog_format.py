@@ -23,6 +23,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from corpus.domain.vocabulary import groups
 from corpus.errors import IngestError, InvalidInput
 from corpus.regions import NATIONAL, Region, regions, short_name
 from matcher import vocab
@@ -40,7 +41,7 @@ FIELDS: dict[str, tuple[str, str]] = {
     "province": ("省份", "text"), "city": ("城市", "text"), "county": ("区县", "text"),
     "mode": ("培训方式", "mode"), "hours": ("课时", "int"), "days": ("培训天数", "int"),
     "fee_yuan": ("收费标准（元）", "number"), "subsidized": ("是否补贴性培训", "bool"),
-    "target_groups": ("面向人群", "list"), "industry": ("所属产业", "text"),
+    "target_groups": ("面向人群", "groups"), "industry": ("所属产业", "text"),
     "brand_level": ("品牌等级", "brand_level"), "trained_last_year": ("上年度培训人数", "int"),
     "pass_rate": ("培训合格率", "percent"), "employment_rate": ("培训后就业率", "percent"),
     "key_group_trained": ("重点群体培训人数", "int"),
@@ -424,6 +425,18 @@ def _list(value: Any) -> list[str]:
     return [str(i).strip() for i in items if str(i).strip()]
 
 
+def _groups(value: Any) -> list[str]:
+    """Target groups in the profile's vocabulary ("退伍军人" → 退役军人), so a program open
+    to 退伍军人 is open to a worker whose profile says 当过兵. A word outside the vocabulary
+    is kept as written: the ranking then asks the worker to confirm it."""
+    out: list[str] = []
+    for item in _list(value):
+        for group in groups().canonical(item) or [item]:
+            if group not in out:
+                out.append(group)
+    return out
+
+
 _CODE = re.compile(r"\d-\d{2}-\d{2}-\d{2}")
 
 
@@ -456,7 +469,7 @@ def _via(parse: Any, shown: str) -> Any:
 
 _PARSERS: dict[str, Any] = {
     "text": _text, "int": _int, "number": _number, "bool": _bool, "percent": _percent,
-    "date": _date, "list": _list, "code": _code,
+    "date": _date, "list": _list, "groups": _groups, "code": _code,
     "level": _via(vocab.level, "、".join(vocab.LEVEL_NAMES.values())),
     "mode": _via(vocab.mode, "、".join(vocab.MODES)),
     "brand_level": _via(vocab.brand_level,
@@ -480,7 +493,6 @@ _PARSERS: dict[str, Any] = {
 # "江西省人社厅": job centers often write the issuing office where the region belongs.
 _OFFICE = re.compile(r"(人力资源和社会保障|人力资源社会保障|人社)(厅|局)$"
                      r"|(就业服务|就业)(局|中心)$")
-_MUNICIPALITIES = {"110000000000", "120000000000", "310000000000", "500000000000"}
 
 
 @lru_cache(maxsize=1)
@@ -512,7 +524,7 @@ def resolve_place(province: str, city: str, county: str) -> tuple[tuple[str, ...
         found = places.get(re.sub(r"\s+", "", city), [])
         fits = [r for r in found if r.level == "prefecture" and r.parent == prov.code]
         fits += [r for r in found if r.level == "county" and r.parent == prov.code]
-        if prov.code in _MUNICIPALITIES and prov in found:
+        if prov.is_municipality and prov in found:
             fits.append(prov)
         if not fits:
             if any(_within(r, prov) for r in found):
@@ -575,8 +587,8 @@ def _cached(parse: Any) -> Any:
 @lru_cache(maxsize=4)
 def _plan(headers: HeaderMap) -> tuple[_Column, ...]:
     return tuple(
-        _Column(key, re.sub(r"（.*）$", "", zh), kind == "list",
-                _PARSERS[kind] if kind in ("text", "list") else _cached(_PARSERS[kind]),
+        _Column(key, re.sub(r"（.*）$", "", zh), kind in ("list", "groups"),
+                _PARSERS[kind] if kind in ("text", "list", "groups") else _cached(_PARSERS[kind]),
                 key in headers.required, _LIMITS.get(key))
         for key, (zh, kind) in headers.spec.items())
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matcher.profile import Profile
+from corpus.domain.profile import Profile
 from matcher.shortage import ShortageHit
 from matcher.snapshot import Snapshot
 

@@ -12,8 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from corpus.domain.profile import Profile
 from matcher import vocab
-from matcher.profile import Profile
 from matcher.snapshot import Snapshot
 
 

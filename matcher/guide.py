@@ -13,6 +13,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.domain.vocabulary import groups
 from matcher.ranking import Matcher, diverse_order
 
 
@@ -36,8 +37,7 @@ QUESTIONS = (
     Question("max_hours", "最多能接受多长的课程？", (
         ("100课时以内", 100), ("200课时以内", 200), ("400课时以内", 400), ("不限", 2000))),
     Question("groups", "您是否属于以下人群？（影响能否享受培训补贴）", (
-        ("退役军人", ["退役军人"]), ("农民工", ["农民工"]), ("高校毕业生", ["高校毕业生"]),
-        ("失业人员", ["城镇登记失业人员"]), ("都不是", []))),
+        *((groups().short(g), [g]) for g in groups().offered), ("都不是", []))),
     Question("age", "请问您今年多大？", (("16–24岁", 20), ("25–39岁", 32), ("40–49岁", 45),
                                     ("50岁以上", 55))),
 )

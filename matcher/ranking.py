@@ -19,13 +19,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from corpus.db import Document
+from corpus.domain.profile import Profile, parse_profile
 from corpus.errors import InvalidInput, NotFound
 from matcher import factors as F
 from matcher import vocab, weights
 from matcher.db import current_version
 from matcher.filters import Context, eligible, excluded_by, held_levels
 from matcher.occupations import OccupationResolver
-from matcher.profile import GroupNormalizer, Profile, parse_profile
+from matcher.reference import classification
 from matcher.shortage import ShortageLists
 from matcher.snapshot import Snapshot, load_snapshot
 from matcher.subsidy import RuleEvaluator, SubsidyFinding, training_subsidy
@@ -48,13 +49,11 @@ class Scored:
 
 class Matcher:
     def __init__(self, sessions: sessionmaker, resolver: OccupationResolver,
-                 programs_cache: VectorCache, rules: RuleEvaluator,
-                 groups: GroupNormalizer | None = None) -> None:
+                 programs_cache: VectorCache, rules: RuleEvaluator) -> None:
         self.sessions = sessions
         self.resolver = resolver
         self.programs_cache = programs_cache
         self.rules = rules
-        self.groups = groups
         self._lock = threading.Lock()
         self._version: int | None = None
         self._snapshot: Snapshot | None = None
@@ -94,7 +93,7 @@ class Matcher:
     # -- scoring --------------------------------------------------------------------------
     def score(self, profile_data: Any, weight_overrides: Any = None,
               today: dt.date | None = None) -> Scored:
-        profile = parse_profile(profile_data, self.groups)
+        profile = parse_profile(profile_data, occupation_code)
         w = weights.weights(weight_overrides)
         today = today or dt.date.today()
         snap = self.snapshot()
@@ -254,6 +253,12 @@ def reasons(scored: Scored, i: int) -> list[str]:
     if row.is_sample:
         out.append("（示例数据）")
     return out
+
+
+def occupation_code(name: str) -> str | None:
+    """A certificate's occupation in the 2022 classification, for its level ladder."""
+    occupation = classification().find(name)
+    return occupation.code if occupation else None
 
 
 def _travel(profile: Profile, assumptions: list[str]) -> str:

@@ -12,6 +12,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from corpus.domain.vocabulary import levels
 from matcher import vocab
 from matcher.db import Program
 
@@ -124,7 +125,7 @@ def load_snapshot(session: Session) -> Snapshot:
     )
 
 
-_PREREQ = re.compile(r"(五级|四级|三级|二级|一级|初级工|中级工|高级工|高级技师|技师)")
+_PREREQ = re.compile(f"({levels().pattern()})")
 
 
 def prerequisite_level(text: str | None) -> int:

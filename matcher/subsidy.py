@@ -15,9 +15,9 @@ from typing import Any, Protocol
 
 import yaml
 
+from corpus.domain.profile import Profile
 from corpus.errors import InvalidInput
 from corpus.library import SHIPPED
-from matcher.profile import Profile
 
 TRAINING_SUBSIDY_RULES = (
     "vet_training_subsidy", "epl_unemployed_training_subsidy", "ui_training_subsidy",
@@ -64,11 +64,7 @@ class SubsidyFinding:
 
 
 def _facts(profile: Profile) -> dict[str, Any]:
-    facts = {k: v for k, v in profile.raw.items()
-             if k in ("province", "city", "county", "age", "education", "employment_status")}
-    facts["subject"] = "worker"
-    if profile.groups:
-        facts["groups"] = list(profile.groups)
+    facts = profile.facts()
     facts["participating_in_training"] = True
     if profile.age is not None:
         facts["reached_retirement_age"] = profile.age >= RETIREMENT_AGE

@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.facts import GROUPS_FILE, apply_correction, extract_facts
+from assistant.facts import apply_correction, extract_facts
+from corpus.domain.vocabulary import GROUPS_FILE
 
 # shared/schemas/worker_profile.md, `groups`
 VOCABULARY = {

@@ -19,7 +19,8 @@ from typing import Any
 import pytest
 import yaml
 
-from assistant.rules.check import check, profile_to_facts
+from assistant.rules.check import check
+from corpus.domain.profile import facts_from_profile
 from assistant.rules.engine import DEFAULT_FOLDER, RuleBook, places_in
 from assistant.rules.model import AllNode, Leaf, NotNode, RuleFileError
 from corpus.errors import InvalidInput, NotFound
@@ -454,9 +455,9 @@ def test_check_refuses_a_bad_date() -> None:
 
 
 def test_profile_certificates_become_facts() -> None:
-    facts = profile_to_facts(PROFILE)
-    assert facts["certificates"] == ["电工（五级）"]
-    assert facts["certificate_levels"] == ["五级"]
+    facts = facts_from_profile(PROFILE)
+    assert facts["certificates"] == ["电工（五级/初级工）"]
+    assert facts["certificate_levels"] == ["五级/初级工"]
     assert facts["subject"] == "worker"
 
 

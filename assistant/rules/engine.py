@@ -34,6 +34,7 @@ from assistant.rules.model import (
     explain,
     parse_rule,
 )
+from corpus.domain.vocabulary import groups, levels
 from corpus.errors import InvalidInput, NotFound
 from corpus.normalize import search_text
 from corpus.regions import NATIONAL, Region, regions
@@ -126,7 +127,7 @@ def _check_region(name: str, spec: FactSpec, value: str) -> str:
     if region is None:
         _bad(name, spec, value, "不是已知的地区名称。")
     level = spec.region_level
-    municipality = region.level == "province" and region.name.endswith("市")
+    municipality = region.is_municipality
     if region.level != level and not (level == "prefecture" and municipality):
         _bad(name, spec, value, f"应为{_REGION_LEVEL_NAMES[level or 'province']}。")
     return region.name
@@ -193,6 +194,12 @@ def _allowed(name: str, spec: FactSpec, value: Any) -> str:
     for key, label in values.items():
         if value == label:
             return key
+    if spec.vocabulary == "groups":
+        named = groups().canonical(value)  # "农村妇女" → 妇女, as the profile reads it
+        if len(named) == 1:
+            return named[0]
+    if spec.vocabulary == "levels" and levels().code(value):
+        return levels().name(levels().code(value) or "")  # "三级／高级工", spaced or full-width
     choices = "、".join(f"{k}（{v}）" if k != v else k for k, v in values.items())
     _bad(name, spec, value, f"可选的取值为：{choices}。")
 
@@ -618,10 +625,33 @@ def _read_yaml(path: Path) -> Any:
 
 def _load_facts(path: Path) -> dict[str, FactSpec]:
     try:
-        return FactFile.model_validate(_read_yaml(path)).facts
+        specs = FactFile.model_validate(_read_yaml(path)).facts
     except ValidationError as error:
         raise RuleFileError(f"事实登记表 {path.name} 格式有误：{explain(error)}",
                             detail={"file": path.name}) from error
+    return {name: _with_vocabulary(spec) for name, spec in specs.items()}
+
+
+_LITERAL = re.compile(r"[^\\.^$*+?{}\[\]|()]+")
+
+
+def _with_vocabulary(spec: FactSpec) -> FactSpec:
+    """A fact over the shared vocabulary, with its values and aliases filled in from it."""
+    if spec.vocabulary == "groups":
+        vocabulary = groups()
+        values = {name: vocabulary.label(name) for name in vocabulary.names}
+        aliases = {c.pattern.pattern: c.group for c in vocabulary.cues
+                   if c.group and _LITERAL.fullmatch(c.pattern.pattern)}
+        choices = "、".join(vocabulary.short(n) for n in vocabulary.names)
+    elif spec.vocabulary == "levels":
+        ladder = levels()
+        values = {name: name for name in ladder.names.values()}
+        aliases = {word: ladder.name(code) for word, code in ladder.spellings.items()}
+        choices = "、".join(values)
+    else:
+        return spec
+    return spec.model_copy(update={"values": values, "aliases": aliases,
+                                   "ask": spec.ask.replace("{choices}", choices)})
 
 
 def _load_rules(path: Path) -> list[Rule]:

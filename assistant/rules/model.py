@@ -67,9 +67,16 @@ class FactSpec(_Strict):
     max: float | None = None
     range_code: str = "bad_fact"  # error code for a value outside [min, max]
     profile: bool = False  # a field of the worker profile (shared/schemas/worker_profile.md)
+    # Values and aliases taken from the shared vocabulary (corpus/domain) instead of listed:
+    # "{choices}" in `ask` becomes the vocabulary's short names.
+    vocabulary: Literal["groups", "levels"] | None = None
 
     @model_validator(mode="after")
     def _consistent(self) -> FactSpec:
+        if self.vocabulary and (self.values is not None or self.aliases):
+            raise ValueError("a fact with a `vocabulary` takes its values from it; list none")
+        if self.vocabulary and self.type != "list[str]":
+            raise ValueError("`vocabulary` only for list[str] facts")
         if self.type == "enum" and not self.values:
             raise ValueError("an enum fact needs `values`")
         if self.values is None and self.aliases:

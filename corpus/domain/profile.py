@@ -1,34 +1,42 @@
-"""The worker profile as the matcher reads it (``shared/schemas/worker_profile.md``).
+"""The worker profile (``shared/schemas/worker_profile.md``): one model for the API, the
+eligibility rules and the matcher.
 
 Validation turns bad values into clear Chinese errors (an unknown region, an impossible
-age, an unknown certificate level); a missing value is not an error but an assumption the
-ranking states ("未说明能去多远，按本市及线上项目计"). Gender and ethnicity are dropped
-here, before anything can read them.
+age, an unknown group or certificate level); a missing value is not an error but an
+assumption the ranking states ("未说明能去多远，按本市及线上项目计"). Groups and levels are
+read through the shared vocabulary, so "农村妇女" and "中级工" mean the same to every
+package. Gender and ethnicity are never part of the profile: the matcher cannot rank by
+them. Only eligibility rules that a policy restricts by them see them, through
+``facts_from_profile``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from corpus.domain.vocabulary import groups, levels
 from corpus.errors import InvalidInput
 from corpus.regions import Region, regions
-from matcher import vocab
 
-# The controlled vocabulary of ``groups`` (shared/schemas/worker_profile.md).
-GROUPS = frozenset((
-    "农民工", "退役军人", "高校毕业生", "在校学生", "城镇登记失业人员", "就业困难人员",
-    "脱贫劳动力", "零就业家庭成员", "两后生", "低保家庭", "残疾人", "妇女", "企业职工",
-    "灵活就业人员", "退捕渔民", "青年",
-))
-# Maps what a counselor typed ("当过兵", "退伍军人") onto the vocabulary; the service
-# injects the assistant's synonym table (api/matching.py).
-GroupNormalizer = Callable[[str], list[str]]
+# The occupation code of a certificate's occupation name ("电工" → 6-31-01-03); the matcher
+# passes its classification lookup, the rules need none.
+OccupationLookup = Callable[[str], str | None]
+
+MODES = ("线下", "线上", "线上线下结合")
+MODE_ALIASES = {"线下": "线下", "面授": "线下", "线上": "线上", "网上": "线上", "在线": "线上",
+                "网络": "线上", "线上线下结合": "线上线下结合", "线上线下": "线上线下结合",
+                "混合": "线上线下结合", "线上+线下": "线上线下结合"}
+TRAVEL = ("same_county", "same_city", "same_province", "anywhere")
+TRAVEL_NAMES = {"same_county": "本县（区）", "same_city": "本市", "same_province": "本省",
+                "anywhere": "不限地区"}
+
 NEVER_READ = frozenset(("gender", "sex", "性别", "ethnicity", "nation", "民族", "hukou_type",
                         "户籍类型"))
 MIN_AGE, MAX_AGE = 14, 100
-_KNOWN = frozenset((
+FIELDS = frozenset((
     "province", "city", "county", "groups", "age", "education", "employment_status",
     "current_occupation", "certificates", "skills_text", "interests_text",
     "preferred_industries", "mode", "max_hours", "schedule", "budget_yuan", "travel",
@@ -36,11 +44,17 @@ _KNOWN = frozenset((
 ))
 
 
+# The profile fields an eligibility rule may read, as they are (the registry canonicalises
+# education and employment status).
+_FACT_FIELDS = ("subject", "education", "employment_status", "current_occupation",
+                "hukou_province", "not_groups")
+
+
 @dataclass(frozen=True)
 class Certificate:
     occupation: str
     occupation_code: str | None
-    level: str  # canonical (vocab.LEVELS or 专项职业能力)
+    level: str  # canonical code (levels().ladder, 专项职业能力 or 不分级)
 
 
 @dataclass
@@ -64,6 +78,25 @@ class Profile:
     travel: str | None = None
     raw: dict[str, Any] = field(default_factory=dict)  # the profile minus ignored fields
 
+    def facts(self) -> dict[str, Any]:
+        """This profile as the eligibility rules' facts (``assistant/rules/facts.yaml``)."""
+        facts: dict[str, Any] = {k: self.raw[k] for k in _FACT_FIELDS if k in self.raw}
+        facts.setdefault("subject", "worker")
+        for key in ("province", "city", "county"):
+            if getattr(self, key):
+                facts[key] = getattr(self, key)
+        if self.age is not None:
+            facts["age"] = self.age
+        if self.groups or "groups" in self.raw:
+            facts["groups"] = list(self.groups)
+        if "certificates" in self.raw:
+            named = levels().name
+            facts["certificates"] = [f"{c.occupation}（{named(c.level)}）"
+                                     for c in self.certificates]
+            if self.certificates:
+                facts["certificate_levels"] = [named(c.level) for c in self.certificates]
+        return facts
+
     @property
     def text(self) -> str:
         """What the worker can do and wants to learn, for the fit embedding."""
@@ -72,29 +105,34 @@ class Profile:
         return "；".join(p for p in parts if p)
 
 
-def parse_profile(data: Any, normalize_group: GroupNormalizer | None = None) -> Profile:
+def mode(value: str) -> str | None:
+    return MODE_ALIASES.get(re.sub(r"\s+", "", value))
+
+
+def parse_profile(data: Any, occupation_code: OccupationLookup | None = None) -> Profile:
     if not isinstance(data, dict):
         raise InvalidInput("画像应为 JSON 对象（“字段: 取值”）。", code="bad_profile")
     # An empty list is an answer ("certificates": [] = holds none); an empty string is not.
     kept = {k: v for k, v in data.items() if k not in NEVER_READ and v is not None and v != ""}
     p = Profile(raw=kept)
     _place(p, kept)
-    p.groups = _groups(_strings(kept.get("groups"), "groups"), normalize_group)
+    p.groups = _groups(_strings(kept.get("groups"), "groups"))
     p.age = _age(kept.get("age"))
     p.employment_status = _text(kept.get("employment_status"))
     p.current_occupation = _text(kept.get("current_occupation"))
-    p.certificates = tuple(_certificate(c) for c in _list(kept.get("certificates"), "certificates"))
+    p.certificates = tuple(_certificate(c, occupation_code)
+                           for c in _list(kept.get("certificates"), "certificates"))
     p.skills_text = _text(kept.get("skills_text")) or ""
     p.interests_text = _text(kept.get("interests_text")) or ""
     p.preferred_industries = tuple(_strings(kept.get("preferred_industries"),
                                             "preferred_industries"))
-    p.mode = _enum(kept.get("mode"), vocab.mode, "mode", "培训方式", vocab.MODES)
+    p.mode = _enum(kept.get("mode"), mode, "mode", "培训方式", MODES)
     p.max_hours = _positive_int(kept.get("max_hours"), "max_hours", "可接受的最长课时")
     p.schedule = _text(kept.get("schedule"))
     p.budget_yuan = _number(kept.get("budget_yuan"), "budget_yuan", "预算")
     travel = kept.get("travel")
-    if travel is not None and travel not in vocab.TRAVEL:
-        raise InvalidInput(f"出行范围“{travel}”无法识别，可选：{'、'.join(vocab.TRAVEL)}。",
+    if travel is not None and travel not in TRAVEL:
+        raise InvalidInput(f"出行范围“{travel}”无法识别，可选：{'、'.join(TRAVEL)}。",
                            code="bad_travel", detail={"travel": travel})
     p.travel = travel
     return p
@@ -119,18 +157,22 @@ def _place(p: Profile, data: dict[str, Any]) -> None:
         p.region = found[-1]
         lineage = table.lineage(p.region)
         for r in lineage:
+            if r.level == "prefecture" and p.city is None:
+                p.city = r.name
+        for r in lineage:  # a municipality (北京市) is the worker's province and city
             if r.level == "province":
                 p.province = r.name
-            elif r.level == "prefecture" and p.city is None:
-                p.city = r.name
+                if r.is_municipality and p.city is None:
+                    p.city = r.name
 
 
-def _groups(words: list[str], normalize: GroupNormalizer | None) -> tuple[str, ...]:
+def _groups(words: list[str]) -> tuple[str, ...]:
+    vocabulary = groups()
     out: list[str] = []
     for word in words:
-        found = [word] if word in GROUPS else (normalize(word) if normalize else [])
+        found = vocabulary.canonical(word)
         if not found:
-            raise InvalidInput(f"人群“{word}”无法识别，可选：{'、'.join(sorted(GROUPS))}。",
+            raise InvalidInput(f"人群“{word}”无法识别，可选：{'、'.join(vocabulary.names)}。",
                                code="bad_group", detail={"group": word})
         out += [g for g in found if g not in out]
     return tuple(out)
@@ -150,9 +192,7 @@ def _age(value: Any) -> int | None:
     return age
 
 
-def _certificate(value: Any) -> Certificate:
-    from matcher.reference import classification
-
+def _certificate(value: Any, occupation_code: OccupationLookup | None) -> Certificate:
     if isinstance(value, str):
         value = {"occupation": value, "level": ""}
     if not isinstance(value, dict):
@@ -160,14 +200,13 @@ def _certificate(value: Any) -> Certificate:
                            code="bad_certificate", detail={"certificate": value})
     occupation = str(value.get("occupation") or "").strip()
     level_text = str(value.get("level") or "").strip()
-    level = vocab.level(level_text)
+    level = levels().code(level_text)
     if not occupation or level is None:
-        raise InvalidInput(
-            f"证书“{occupation}{level_text}”的等级无法识别：请写五级/初级工、四级/中级工、"
-            "三级/高级工、二级/技师、一级/高级技师或专项职业能力。",
-            code="bad_level", detail={"certificate": value})
-    occ = classification().find(occupation)
-    return Certificate(occupation, occ.code if occ else None, level)
+        names = "、".join(levels().names.values())
+        raise InvalidInput(f"证书“{occupation}{level_text}”的等级无法识别：请写{names}。",
+                           code="bad_level", detail={"certificate": value})
+    code = occupation_code(occupation) if occupation_code else None
+    return Certificate(occupation, code, level)
 
 
 def _list(value: Any, name: str) -> list[Any]:
@@ -217,4 +256,18 @@ def _positive_int(value: Any, name: str, label: str) -> int | None:
 
 
 def unknown_fields(data: dict[str, Any]) -> list[str]:
-    return sorted(k for k in data if k not in _KNOWN and k not in NEVER_READ)
+    return sorted(k for k in data if k not in FIELDS and k not in NEVER_READ)
+
+
+def facts_from_profile(data: Mapping[str, Any]) -> dict[str, Any]:
+    """The facts the eligibility rules read, from a profile in the shared format.
+
+    The profile's fields are validated and canonicalised here, exactly as for matching;
+    keys that are not profile fields (a facts file's ``veteran_years``, a policy's
+    ``gender``) pass through for the rules' fact registry to check.
+    """
+    if not isinstance(data, Mapping):
+        raise InvalidInput("画像应为 JSON 对象（“字段: 取值”）。", code="bad_profile")
+    facts: dict[str, Any] = {k: v for k, v in data.items()
+                             if k not in FIELDS and v is not None and v != ""}
+    return {**parse_profile(dict(data)).facts(), **facts}
