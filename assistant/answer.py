@@ -42,6 +42,8 @@ from corpus.search import Searcher, SearchHit
 MAX_QUESTION_CHARS = 2000
 # A message this short after a yes/no question asks the same kind of thing ("那我老婆呢").
 FOLLOW_UP_CHARS = 16
+# What the asker said of themselves in earlier turns still holds (facts merge, corrections win).
+CONTEXT_TURNS = 8
 MAX_CITATIONS = 3
 _PLACE_KEYS = ("province", "city", "county")
 _CJK = re.compile(r"[\u3400-\u9fff]")
@@ -194,7 +196,7 @@ class Assistant:
                    ) -> Understanding:
         """Facts, retrieval, the answering clause, its scope and the readings the models
         take — the same for answering and for training the models."""
-        facts = merge_facts(profile, [*context[-1:], text])
+        facts = merge_facts(profile, [*context[-CONTEXT_TURNS:], text])
         norm = search_text(text)
         retrieved = self.searcher.search(text, 10, context=context,
                                          region=retrieval_region(facts, norm))

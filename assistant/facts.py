@@ -326,6 +326,10 @@ _PERSON_OF = re.compile(r"^人(?!社|力|民|大|口)")
 _DOC_AFTER = re.compile(r"^[^，。？！,?!的]{0,10}?(条例|规划|实施方案|实施意见|办法)|"
                         r"^(省|市|自治区)?(“|\"|人社|人力资源|政府|财政|教育厅|发改委|总工会)|"
                         r"^(大学|学院|职业技术学院|路|大道|街|公园|医院|银行)")
+# "江西这边", "本地": the speaker's own side, as good as 在江西.
+_HERE_AFTER = re.compile(r"^(这边|这里|本地)")
+# "想去北京打工", "准备到深圳": a place one intends to go to is not where one lives.
+_DESTINATION_BEFORE = re.compile(r"(想|要|打算|准备|计划|希望|将)(去|到)$")
 _NOT_THERE = re.compile(r"(不在|不是|没在|不住在?|不去|并非)$")
 
 
@@ -367,6 +371,7 @@ class Mention:
     candidates: tuple[Region, ...]
     locative: bool
     hukou: bool
+    destination: bool = False  # "想去北京打工": where one means to go, not where one is
     chosen: Region | None = None
 
 
@@ -411,8 +416,9 @@ def _mention(s: str, start: int, end: int, name: str, index: RegionIndex) -> Men
         return None
     hukou = bool(_HUKOU_BEFORE.search(before) or _HUKOU_AFTER.match(after)
                  or (before.endswith("是") and _PERSON_OF.match(after)))
-    return Mention(start, end, name, index.names[name], bool(_LOCATIVE_BEFORE.search(before)),
-                   hukou)
+    here = bool(_LOCATIVE_BEFORE.search(before) or _HERE_AFTER.match(after))
+    return Mention(start, end, name, index.names[name], here, hukou,
+                   destination=bool(_DESTINATION_BEFORE.search(before)))
 
 
 def _related(a: Region, b: Region) -> bool:
@@ -481,7 +487,7 @@ def extract_regions(s: str) -> Facts:
     hukou = [m for m in mentions if m.hukou]
     if hukou:
         facts["hukou_province"] = _fill(hukou[-1].chosen)["province"]  # type: ignore[arg-type]
-    lived = [m for m in mentions if not m.hukou]
+    lived = [m for m in mentions if not m.hukou and not m.destination]
     if lived:
         facts.update(_fill(_residence(lived)))
     return facts

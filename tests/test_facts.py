@@ -174,6 +174,10 @@ def test_no_place_from_words_that_only_look_like_one(text: str) -> None:
 
 def test_household_registration_is_kept_apart_from_where_one_lives() -> None:
     assert extract_facts("湖北户籍") == {"hukou_province": "湖北省"}
+    # where one means to go is not where one lives; "这边" marks the speaker's own place
+    assert has(extract_facts("我打算去上海打工，安徽这边有培训吗"), province="安徽省")
+    assert "city" not in extract_facts("我准备到深圳找工作，想先学点技术")
+    assert extract_facts("我们想去杭州发展，老家四川这边能先培训吗") == {"hukou_province": "四川省"}
     assert extract_facts("我是湖北人户口在湖北") == {"hukou_province": "湖北省"}
     facts = extract_facts("我是江西赣州人，在深圳打工")
     assert has(facts, hukou_province="江西省", city="深圳市", province="广东省")
