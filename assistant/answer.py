@@ -30,7 +30,7 @@ from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.model import load
 from assistant.reading.question import QuestionReading, read_question
-from assistant.reading.rerank import DEPTH, Candidate, candidates, rerank
+from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candidates, rerank
 from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
 from corpus.errors import InvalidInput
@@ -220,7 +220,8 @@ class Assistant:
         check = assess(topic, hits[:5], index.bm25)
         intent = classify(text, context)
         off_topic = intent.scores.get("out_of_scope", 0.0) + intent.scores.get("smalltalk", 0.0)
-        lead = next((c.features for c in cands if clause and c.hit is clause.hit), {})
+        lead = next(({**c.features, "answers_p": answer_probability(c)} for c in cands
+                     if clause and c.hit is clause.hit), {})
         a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
                                             self._foreign_place(norm), index.bm25.idf,
                                             off_topic, lead)

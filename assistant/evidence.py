@@ -38,8 +38,10 @@ def question_terms(question: str, context: list[str] | tuple[str, ...] = ()) -> 
 
 
 def sentences(text: str) -> list[str]:
-    return [m.group(0).strip() for m in _SENTENCE.finditer(text)
-            if len(m.group(0).strip()) >= MIN_SENTENCE]
+    """The passage's sentences; a Markdown heading line ("# 河南省职业培训条例") is a title,
+    never a clause that could answer."""
+    found = (m.group(0).strip() for m in _SENTENCE.finditer(text))
+    return [s for s in found if len(s) >= MIN_SENTENCE and not s.startswith("#")]
 
 
 def score_sentence(sentence: str, terms: set[str], bm25: BM25) -> float:

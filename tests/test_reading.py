@@ -87,3 +87,11 @@ def test_the_kind_of_figure_asked_for(question: str, text: str, answered: bool |
 @pytest.mark.parametrize(("question", "relatives"), CASES["relatives"])
 def test_relatives_the_asker_claims_through(question: str, relatives: list[str]) -> None:
     assert read_question(question).family == relatives
+
+
+def test_a_heading_is_never_a_clause() -> None:
+    """A title line cannot be the answering sentence ("文件规定：# 河南省职业培训条例")."""
+    from assistant.evidence import sentences
+
+    text = "# 某省职业培训条例\n## 第一章 总则\n第一条 为了规范职业培训，制定本条例。"
+    assert sentences(text) == ["第一条 为了规范职业培训，制定本条例。"]

@@ -105,6 +105,10 @@ def answerability_features(q: QuestionReading, c: ClauseReading | None, check: A
         # sentence carry (the reranker's readings of the chosen passage)
         "clause_share": float((passage or {}).get("sentence_share", 0.0)),
         "passage_share": float((passage or {}).get("passage_share", 0.0)),
+        # the reranker's belief that the chosen passage answers, and its meaning-level
+        # closeness to the question: a near-miss passage shares words but not the point
+        "lead_answers_p": float((passage or {}).get("answers_p", 0.0)),
+        "lead_cosine": float((passage or {}).get("dense_cosine", 0.0)),
         # the earlier hand-calibrated decision (coverage, unseen concepts, missing sums)
         "coverage_check_fails": float(not check.answerable),
         "figure_missing": float(figure is False),

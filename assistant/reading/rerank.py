@@ -69,10 +69,15 @@ def candidates(hits: list[SearchHit], terms: set[str], bm25: BM25, question: str
     return out
 
 
-def rerank(cands: list[Candidate]) -> list[SearchHit]:
+def answer_probability(candidate: Candidate) -> float:
+    """How likely the passage holds the answer (the reranker's own reading); 0.5 with no
+    model. Low for every passage when the files do not answer the question."""
     model = load("rerank")
-    if model is None or not cands:
+    return model.probabilities(candidate.features)["answers"] if model else 0.5
+
+
+def rerank(cands: list[Candidate]) -> list[SearchHit]:
+    if load("rerank") is None or not cands:
         return [c.hit for c in cands]
-    scored = [(model.probabilities(c.features)["answers"], -i, c.hit)
-              for i, c in enumerate(cands)]
+    scored = [(answer_probability(c), -i, c.hit) for i, c in enumerate(cands)]
     return [hit for *_, hit in sorted(scored, key=lambda s: (s[0], s[1]), reverse=True)]
