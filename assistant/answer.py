@@ -33,6 +33,7 @@ from assistant.reading.question import QuestionReading, read_question
 from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candidates, rerank
 from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
+from assistant.reading.verdict import verdict_of
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, search_text, to_script
@@ -247,11 +248,9 @@ class Assistant:
         if model is None:
             return None, {}
         probs = model.probabilities(seen.verdict_features, search_text(seen.text))
-        yes_min = float(model.meta.get("yes_min", 0.5))
-        if probs.get("yes", 0.0) >= yes_min:
-            return "yes", probs
-        rest = {k: v for k, v in probs.items() if k != "yes"}
-        return max(rest, key=rest.__getitem__), probs
+        return verdict_of(probs, float(model.meta.get("yes_min", 0.5)),
+                          float(model.meta.get("no_min", 0.0)),
+                          figure_fails=seen.comparison.fails > 0), probs
 
     # -- replies -------------------------------------------------------------------------
     def _verdict_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:

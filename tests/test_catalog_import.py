@@ -420,8 +420,10 @@ def test_numbers_lists_and_enums() -> None:
                  brand_level="县级（旗县级）", mode="网上")
     assert (row.hours, row.fee_yuan, row.capacity) == (120, 1800.5, 40)
     # read into the profile's vocabulary, so the matcher compares like with like
-    assert row.target_groups == ["农民工", "退役军人", "脱贫劳动力", "高校毕业生", "城镇登记失业人员"]
-    assert parsed(target_groups="退伍军人、家政从业人员").target_groups == ["退役军人", "家政从业人员"]
+    assert row.target_groups == [
+        "农民工", "退役军人", "脱贫劳动力", "高校毕业生", "城镇登记失业人员"]
+    assert parsed(target_groups="退伍军人、家政从业人员").target_groups == [
+        "退役军人", "家政从业人员"]
     assert (row.certificate, row.provider_type, row.brand_level, row.mode) == (
         "1+X职业技能等级证书", "技工院校", "县级", "线上")
     assert parsed().target_groups == [] and parsed().brand_level is None

@@ -95,3 +95,15 @@ def test_a_heading_is_never_a_clause() -> None:
 
     text = "# 某省职业培训条例\n## 第一章 总则\n第一条 为了规范职业培训，制定本条例。"
     assert sentences(text) == ["第一条 为了规范职业培训，制定本条例。"]
+
+
+@pytest.mark.parametrize(("probs", "verdict"), [
+    ({"yes": 0.80, "no": 0.15, "conditional": 0.05}, "yes"),
+    ({"yes": 0.70, "no": 0.25, "conditional": 0.05}, "conditional"),  # unsure either way
+    ({"yes": 0.30, "no": 0.45, "conditional": 0.25}, "no"),
+    ({"yes": 0.20, "no": 0.38, "conditional": 0.42}, "conditional"),
+])
+def test_yes_and_no_each_need_their_own_confidence(probs: dict, verdict: str) -> None:
+    from assistant.reading.verdict import verdict_of
+
+    assert verdict_of(probs, yes_min=0.74, no_min=0.4) == verdict

@@ -20,9 +20,9 @@ import pytest
 import yaml
 
 from assistant.rules.check import check
-from corpus.domain.profile import facts_from_profile
 from assistant.rules.engine import DEFAULT_FOLDER, RuleBook, places_in
 from assistant.rules.model import AllNode, Leaf, NotNode, RuleFileError
+from corpus.domain.profile import facts_from_profile
 from corpus.errors import InvalidInput, NotFound
 from corpus.library import SHIPPED, collect_files, prepare
 from corpus.normalize import search_text, to_script

@@ -32,6 +32,8 @@ _AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过
 _AT_MOST_BEFORE = ("不超过", "不高于", "最高", "最多", "低于", "少于", "未满", "不满")
 _AT_LEAST_AFTER = ("以上", "及以上", "或以上")
 _AT_MOST_AFTER = ("以下", "以内", "之内")
+# "一年零两个月", "1年3个月": one duration written in two parts
+_JOINS = re.compile(r"(零|又|零头)?")
 _CONTEXT = 20
 _NEAR = 5
 
@@ -75,7 +77,8 @@ def chinese_number(token: str) -> float | None:
 
 def quantities(text: str) -> list[Quantity]:
     s = search_text(text)
-    out = []
+    out: list[Quantity] = []
+    last_end = -1
     for m in _QUANTITY.finditer(s):
         if m.group("pct"):
             value, unit, factor = chinese_number(m.group("pct")), "%", 1.0
@@ -85,7 +88,15 @@ def quantities(text: str) -> list[Quantity]:
             factor *= _MULTIPLIERS.get(m.group("mult") or "", 1.0)
         if value is None:
             continue
-        out.append(Quantity(value * factor, unit, _phrase_before(s, m.start()), m.start()))
+        amount = value * factor
+        if m.group("unit") == "年" and s[m.end():m.end() + 1] == "半":
+            amount += 6  # 一年半
+        if (out and unit == "month" == out[-1].unit and m.group("unit") == "个月"
+                and _JOINS.fullmatch(s[last_end:m.start()])):
+            out[-1] = Quantity(out[-1].value + amount, unit, out[-1].before, out[-1].start)
+        else:
+            out.append(Quantity(amount, unit, _phrase_before(s, m.start()), m.start()))
+        last_end = m.end()
     return out
 
 

@@ -25,19 +25,25 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import GroupKFold
 
 from assistant.reading.model import MODELS, LinearModel, load, save, text_grams
+from assistant.reading.verdict import verdict_of
 from corpus.normalize import eval_normalize, search_text
 
 TEAM_QA = Path(__file__).resolve().parents[1] / "data" / "team_qa"
 VERDICTS = ("yes", "no", "conditional")
 HELD_OUT_SHARE = 5  # one group in five is held out
 FALSE_YES_TARGET = 0.05
-REFUSED_TARGET = 0.04
+NO_MIN_GRID = (0.3, 0.4, 0.5, 0.6)
+NO_MIN_COST = 0.01
+REFUSED_TARGET = 0.03
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 # Character 1–3-grams of the question: how workers phrase a yes/no ask ("这样合法吗",
 # "能直接…吗", "还能接着领吗") carries the verdict as much as the clause does.
 GRAMS = (1, 3)
 GRAM_WEIGHT = 1.0
 SEED = 0
+
+
+_team_folder = TEAM_QA  # what the models are trained on (``--team`` for experiments)
 
 
 def load_team(folder: Path = TEAM_QA) -> list[dict[str, Any]]:
@@ -127,17 +133,13 @@ def _cv_probabilities(x: np.ndarray, y: list[str], groups: list[str], c: float
     return out, labels
 
 
-def decide(probs: np.ndarray, labels: list[str], yes_min: float) -> list[str]:
-    """The serving rule: "yes" only at ``yes_min`` or above, else the likelier of the rest."""
-    out = []
-    for row in probs:
-        p = dict(zip(labels, row, strict=True))
-        if p.get("yes", 0.0) >= yes_min:
-            out.append("yes")
-        else:
-            rest = {k: v for k, v in p.items() if k != "yes"}
-            out.append(max(rest, key=rest.__getitem__))
-    return out
+def decide(probs: np.ndarray, labels: list[str], yes_min: float, no_min: float = 0.0,
+           fails: list[bool] | None = None) -> list[str]:
+    """The serving rule (``assistant.reading.verdict.verdict_of``) over rows of
+    probabilities; ``fails``: whether a stated figure fails the clause's limit, per row."""
+    fails = fails or [False] * len(probs)
+    return [verdict_of(dict(zip(labels, row, strict=True)), yes_min, no_min, failed)
+            for row, failed in zip(probs, fails, strict=True)]
 
 
 def verdict_figures(truth: list[str], predicted: list[str]) -> dict[str, Any]:
@@ -150,10 +152,25 @@ def verdict_figures(truth: list[str], predicted: list[str]) -> dict[str, Any]:
             "confusion": dict(sorted(confusion.items()))}
 
 
-def _choose_yes_min(probs: np.ndarray, labels: list[str], truth: list[str]) -> float:
+def _choose_no_min(probs: np.ndarray, labels: list[str], truth: list[str], yes_min: float,
+                   fails: list[bool]) -> float:
+    """The most careful "no" threshold that costs at most NO_MIN_COST of cross-validated
+    accuracy: a wrong 「不可以」 turns a worker away from help they are entitled to, and
+    「要看条件」 with the conditions is the honest answer when the model is unsure."""
+    best = verdict_figures(truth, decide(probs, labels, yes_min, 0.0, fails))["accuracy"]
+    chosen = 0.0
+    for no_min in NO_MIN_GRID:
+        figures = verdict_figures(truth, decide(probs, labels, yes_min, no_min, fails))
+        if figures["accuracy"] >= best - NO_MIN_COST:
+            chosen = no_min
+    return chosen
+
+
+def _choose_yes_min(probs: np.ndarray, labels: list[str], truth: list[str],
+                    fails: list[bool]) -> float:
     """The lowest "yes" threshold whose cross-validated false-yes rate is within target."""
     for yes_min in np.arange(0.34, 0.96, 0.02):
-        figures = verdict_figures(truth, decide(probs, labels, float(yes_min)))
+        figures = verdict_figures(truth, decide(probs, labels, float(yes_min), 0.0, fails))
         if (figures["false_yes"] or 0.0) <= FALSE_YES_TARGET:
             return round(float(yes_min), 2)
     return 0.95
@@ -182,6 +199,10 @@ def _verdict_matrix(rows: list[dict[str, Any]], names: list[str], spec: dict[str
     return sparse.csr_matrix((data, indices, pointers), shape=(len(rows), len(columns))), columns
 
 
+def _figure_fails(rows: list[dict[str, Any]]) -> list[bool]:
+    return [bool(r["verdict_x"].get("threshold_fails")) for r in rows]
+
+
 def train_verdict(rows: list[dict[str, Any]]) -> LinearModel:
     usable = [r for r in rows if r["item"].get("verdict") in VERDICTS and r["item"].get("doc")]
     train = [r for r in usable if not held_out(r["item"])]
@@ -189,25 +210,28 @@ def train_verdict(rows: list[dict[str, Any]]) -> LinearModel:
     names = sorted({k for r in usable for k in r["verdict_x"]})
     y = [r["item"]["verdict"] for r in train]
     groups = [group_of(r["item"]) for r in train]
+    fails = _figure_fails(train)
     _, spec = _grams([r["text"] for r in train])
     x, columns = _verdict_matrix(train, names, spec)
     best = None
     for c in C_GRID:
         probs, labels = _cv_probabilities(x, y, groups, c)
-        yes_min = _choose_yes_min(probs, labels, y)
-        figures = verdict_figures(y, decide(probs, labels, yes_min))
-        if best is None or figures["accuracy"] > best[2]["accuracy"]:
-            best = (c, yes_min, figures)
+        yes_min = _choose_yes_min(probs, labels, y, fails)
+        no_min = _choose_no_min(probs, labels, y, yes_min, fails)
+        figures = verdict_figures(y, decide(probs, labels, yes_min, no_min, fails))
+        if best is None or figures["accuracy"] > best[3]["accuracy"]:
+            best = (c, yes_min, no_min, figures)
     assert best is not None
-    c, yes_min, cv = best
+    c, yes_min, no_min, cv = best
     fitted = _fit(x, y, c)
     labels = [str(label) for label in fitted.classes_]
     model = LinearModel("verdict", labels, columns, fitted.coef_.tolist(),
                         fitted.intercept_.tolist(), {"grams": spec})
     held = decide(np.array([[model.probabilities(r["verdict_x"], r["text"])[lab]
-                             for lab in labels] for r in test]), labels, yes_min) if test else []
+                             for lab in labels] for r in test]), labels, yes_min, no_min,
+                  _figure_fails(test)) if test else []
     model.meta.update({
-        "yes_min": yes_min, "C": c, "trained_on": _provenance(train),
+        "yes_min": yes_min, "no_min": no_min, "C": c, "trained_on": _provenance(train),
         "cross_validated": cv,
         "held_out": verdict_figures([r["item"]["verdict"] for r in test], held),
     })
@@ -264,7 +288,7 @@ def _choose_threshold(p: np.ndarray, truth: list[str]) -> tuple[float, dict[str,
 
 
 def _provenance(rows: list[dict[str, Any]]) -> dict[str, Any]:
-    files = sorted(TEAM_QA.glob("*.jsonl"))
+    files = sorted(_team_folder.glob("*.jsonl"))
     digest = hashlib.sha256(b"".join(p.read_bytes() for p in files)).hexdigest()[:16]
     return {"items": len(rows), "team_qa_sha256": digest, "files": [p.name for p in files]}
 
@@ -272,10 +296,14 @@ def _provenance(rows: list[dict[str, Any]]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--out", type=Path, default=MODELS)
+    parser.add_argument("--team", type=Path, default=TEAM_QA,
+                        help="folder of team-written *.jsonl (for experiments)")
     args = parser.parse_args(argv)
     from assistant.home import assistant
 
-    items = load_team()
+    global _team_folder
+    _team_folder = args.team
+    items = load_team(args.team)
     rerank = train_rerank(read_items(assistant(), items))
     _report(save(rerank, args.out), rerank)
     load.cache_clear()  # the verdict and answerability readings use the new reranker
