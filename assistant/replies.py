@@ -117,6 +117,8 @@ def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
         norm = search_text(fragment)
         if fragment and (cue.any(norm) or limit.any(norm)):
             found.append(fragment[:CONDITION_CHARS])
+    if not found:  # 「要看条件」 alone tells a worker nothing: show what it depends on
+        return "要看这条规定：", [answer_span(sentence, set(), "verdict")]
     header = "满足其中一条即可：" if any(w in s for w in _ANY_OF) else "需同时满足："
     return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
 

@@ -202,3 +202,14 @@ def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
     passage = "有下列情形之一的，停止领取失业保险金：（一）重新就业的；（二）应征服兵役的；"
     header, items = conditions("有下列情形之一的，停止领取失业保险金：", passage)
     assert header == "满足其中一条即可：" and items == ["重新就业的", "应征服兵役的"]
+
+
+def test_it_depends_always_says_on_what() -> None:
+    """A clause with no recognisable condition word is still shown, so 「要看条件」 never
+    stands alone."""
+    from assistant.replies import conditions
+
+    clause = "第三十六条 国家依托和支持职业院校等教育资源，为退役军人提供职业技能培训。"
+    header, items = conditions(clause)
+    assert header == "要看这条规定："
+    assert items == ["国家依托和支持职业院校等教育资源，为退役军人提供职业技能培训。"]
