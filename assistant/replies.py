@@ -18,6 +18,7 @@ from corpus.domain.vocabulary import groups
 from corpus.normalize import search_text
 
 HOTLINE = "如需办理或确认，请咨询当地人社部门，或拨打 12333 人社服务热线。"
+SEE_CLAUSE = "要看什么条件，见下面引用的条文。"
 NEXT_STEP = "办理请向当地人社部门咨询，或拨打 12333。"
 # A refusal names documents only when they really touch the topic.
 RELATED_COVERAGE = 0.35
@@ -43,6 +44,8 @@ def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str
         header, items = conditions
         lines.append(header)
         lines.extend(f"· {c}" for c in items)
+    elif verdict == "conditional":  # never a bare 「要看条件」; the quote stays in the citation
+        lines.append(SEE_CLAUSE)
     if expired_line:
         lines.append(expired_line)
     if not follow_up:  # a follow-up question is shown on its own, above its choices
@@ -117,8 +120,6 @@ def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
         norm = search_text(fragment)
         if fragment and (cue.any(norm) or limit.any(norm)):
             found.append(fragment[:CONDITION_CHARS])
-    if not found:  # 「要看条件」 alone tells a worker nothing: show what it depends on
-        return "要看这条规定：", [answer_span(sentence, set(), "verdict")]
     header = "满足其中一条即可：" if any(w in s for w in _ANY_OF) else "需同时满足："
     return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
 

@@ -205,11 +205,11 @@ def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
 
 
 def test_it_depends_always_says_on_what() -> None:
-    """A clause with no recognisable condition word is still shown, so 「要看条件」 never
-    stands alone."""
-    from assistant.replies import conditions
+    """A clause with no recognisable condition word: the reply points to the cited clause
+    instead of standing bare, and does not repeat the quote."""
+    from assistant.replies import SEE_CLAUSE, conditions, verdict_reply
 
     clause = "第三十六条 国家依托和支持职业院校等教育资源，为退役军人提供职业技能培训。"
-    header, items = conditions(clause)
-    assert header == "要看这条规定："
-    assert items == ["国家依托和支持职业院校等教育资源，为退役军人提供职业技能培训。"]
+    assert conditions(clause)[1] == []
+    reply = verdict_reply("conditional", [], conditions(clause), "", "", "您属于哪类人员？")
+    assert reply.splitlines() == ["要看条件。", SEE_CLAUSE]
