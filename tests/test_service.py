@@ -177,13 +177,14 @@ def test_eligibility(client: TestClient, counselor: dict[str, str]) -> None:
     assert_error(client.post("/v1/eligibility", json={"profile": {}}), 401, "auth_required")
 
 
-def test_match_and_guide_with_an_api_key(client: TestClient) -> None:
+def test_match_and_guide_with_an_api_key(client: TestClient, settings: Settings) -> None:
     key = {"X-API-Key": KEY}
     profile = {"city": "赣州市", "interests": ["电工"], "groups": ["退役军人"]}
     r = client.post("/v1/match", json={"profile": profile, "k": 5}, headers=key)
     assert r.status_code == 200, r.text
     body = r.json()
-    assert body["catalog"] == 200 and 1 <= len(body["results"]) <= 5
+    # the copied shipped home may already hold another module's sample programs
+    assert body["catalog"] == count_programs(settings) >= 200 and 1 <= len(body["results"]) <= 5
     top = body["results"][0]["program_id"]
     why = client.post("/v1/match", json={"profile": profile, "why_not": top}, headers=key)
     assert why.status_code == 200 and why.json()["program_id"] == top
@@ -192,10 +193,11 @@ def test_match_and_guide_with_an_api_key(client: TestClient) -> None:
     assert {"top", "stable", "next_question"} <= set(guided.json())
 
 
-def test_programs(client: TestClient, counselor: dict[str, str]) -> None:
+def test_programs(client: TestClient, counselor: dict[str, str], settings: Settings) -> None:
     r = client.get("/v1/programs", params={"limit": 5, "offset": 10}, headers=counselor)
     assert r.status_code == 200
-    assert r.json()["total"] == 200 and len(r.json()["programs"]) == 5
+    assert r.json()["total"] == count_programs(settings) >= 200
+    assert len(r.json()["programs"]) == 5
     pid = r.json()["programs"][0]["program_id"]
     assert client.get(f"/v1/programs/{pid}", headers=counselor).json()["program_id"] == pid
     assert_error(client.get("/v1/programs/NOPE", headers=counselor), 404, "program_not_found")
