@@ -8,10 +8,8 @@ Levels, training modes and travel ranges are shared with the worker profile and 
 
 from __future__ import annotations
 
-import re
-
 from corpus.domain.profile import MODES, TRAVEL, TRAVEL_NAMES, mode
-from corpus.domain.vocabulary import levels
+from corpus.domain.vocabulary import levels, spelling_key
 
 __all__ = ["LEVELS", "LEVEL_NAMES", "MODES", "TRAVEL", "TRAVEL_NAMES", "brand_level", "level",
            "level_rank", "mode"]
@@ -35,13 +33,6 @@ BRAND_ALIASES = {
 }
 BRAND_RANK = {"国家级": 4, "省级": 3, "市级": 2, "县级": 1, "无": 0}
 
-_SPACES = re.compile(r"\s+")
-
-
-def _key(value: str) -> str:
-    return _SPACES.sub("", value).replace("／", "/").replace("（", "(").replace("）", ")")
-
-
 def level(value: str) -> str | None:
     """Canonical level ("四级") or None when the text names none of them."""
     return levels().code(value)
@@ -53,5 +44,5 @@ def level_rank(canonical: str | None) -> int | None:
 
 
 def brand_level(value: str) -> str | None:
-    v = _key(value)
+    v = spelling_key(value)
     return BRAND_ALIASES.get(v) or BRAND_ALIASES.get(v.replace("(", "（").replace(")", "）"))

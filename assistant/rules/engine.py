@@ -198,8 +198,9 @@ def _allowed(name: str, spec: FactSpec, value: Any) -> str:
         named = groups().canonical(value)  # "农村妇女" → 妇女, as the profile reads it
         if len(named) == 1:
             return named[0]
-    if spec.vocabulary == "levels" and levels().code(value):
-        return levels().name(levels().code(value) or "")  # "三级／高级工", spaced or full-width
+    level = levels().code(value) if spec.vocabulary == "levels" else None
+    if level:
+        return levels().name(level)  # "三级／高级工", spaced or full-width
     choices = "、".join(f"{k}（{v}）" if k != v else k for k, v in values.items())
     _bad(name, spec, value, f"可选的取值为：{choices}。")
 

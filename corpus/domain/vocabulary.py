@@ -185,14 +185,15 @@ class LevelFile(_Strict):
         seen: dict[str, str] = {}
         for spec in [*self.ladder, *self.off_ladder]:
             for word in (spec.code, spec.name, *spec.aliases):
-                key = _level_key(word)
+                key = spelling_key(word)
                 if seen.setdefault(key, spec.code) != spec.code:
                     raise ValueError(f"level spelling {word!r} names both {seen[key]} and "
                                      f"{spec.code}")
         return self
 
 
-def _level_key(value: str) -> str:
+def spelling_key(value: str) -> str:
+    """A table spelling's lookup key: no spaces, half-width slash and brackets."""
     return (re.sub(r"\s+", "", value).replace("／", "/").replace("（", "(").replace("）", ")"))
 
 
@@ -204,7 +205,7 @@ class LevelVocabulary:
 
     def code(self, value: str) -> str | None:
         """The canonical level ("四级") a spelling names, or None."""
-        return self.spellings.get(_level_key(value or ""))
+        return self.spellings.get(spelling_key(value or ""))
 
     def rank(self, code: str | None) -> int | None:
         """0 for 五级 … 4 for 一级; None off the ladder."""
@@ -223,7 +224,7 @@ class LevelVocabulary:
 def levels() -> LevelVocabulary:
     data = LevelFile.model_validate(yaml.safe_load(LEVELS_FILE.read_text(encoding="utf-8")))
     specs = [*data.ladder, *data.off_ladder]
-    spellings = {_level_key(w): s.code for s in specs for w in (s.code, s.name, *s.aliases)}
+    spellings = {spelling_key(w): s.code for s in specs for w in (s.code, s.name, *s.aliases)}
     return LevelVocabulary(
         ladder=tuple(s.code for s in data.ladder),
         names={s.code: s.name for s in specs},
