@@ -107,3 +107,8 @@ def test_yes_and_no_each_need_their_own_confidence(probs: dict, verdict: str) ->
     from assistant.reading.verdict import verdict_of
 
     assert verdict_of(probs, yes_min=0.74, no_min=0.4) == verdict
+
+
+@pytest.mark.parametrize(("question", "said"), CASES["statement"])
+def test_what_the_asker_states_besides_the_ask(question: str, said: str) -> None:
+    assert read_question(question).statement == said

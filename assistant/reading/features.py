@@ -27,6 +27,14 @@ def _overlap(a: str, b: str) -> int:
     return len(_bigrams(a) & _bigrams(b))
 
 
+def _share_in(part: str, text: str) -> float:
+    grams = _bigrams(part)
+    return len(grams & _bigrams(text)) / len(grams) if grams else 0.0
+
+
+_STATEMENT_FULL = 40  # characters of self-description beyond which more says no more
+
+
 @dataclass
 class Reading:
     """Everything read for one question, kept for the reply and the trace."""
@@ -58,6 +66,13 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     if c is None:
         return f
     sentence = search_text(c.sentence)
+    if len(q.statement) >= 2:
+        # how much the asker says of themselves, and how much of it the clause speaks of
+        f["stmt_len"] = min(len(q.statement), _STATEMENT_FULL) / _STATEMENT_FULL
+        f["stmt_in_sentence"] = _share_in(q.statement, sentence)
+        f["stmt_in_passage"] = _share_in(q.statement, search_text(c.hit.text))
+    else:
+        f["stmt_none"] = 1.0
     for name in CLAUSE_CUES:
         f[f"c_{name}"] = float(bool(c.cues[name]))
         f[f"p_{name}"] = float(bool(c.passage_cues[name]))

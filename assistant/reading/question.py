@@ -34,6 +34,7 @@ class QuestionReading:
     skip: list[str] = field(default_factory=list)
     legality: bool = False
     first_person: bool = False
+    statement: str = ""  # what the asker says outside the asking clause (我是…，在…)
 
 
 def clauses(text: str) -> list[str]:
@@ -54,6 +55,22 @@ def _is_yes_no_clause(clause: str) -> bool:
 def asks_verdict(text: str) -> bool:
     """A yes/no question anywhere in the message ("我在赣州，能领补贴吗？去哪办")."""
     return any(_is_yes_no_clause(c) for c in clauses(text))
+
+
+def _asking_index(parts: list[str]) -> int:
+    """The last yes/no clause is the ask; with none, the last clause."""
+    return next((i for i in range(len(parts) - 1, -1, -1) if _is_yes_no_clause(parts[i])),
+                len(parts) - 1)
+
+
+def statement(text: str) -> str:
+    """The asker's own statements: every clause but the ask. A worker who meets a
+    condition usually says so before asking (「我是登记失业人员，…能领吗」); one who does
+    not say asks bare, so how much is stated, and whether the clause speaks of it, tells
+    「可以」 from 「要看条件」."""
+    parts = clauses(text)
+    ask = _asking_index(parts)
+    return "".join(c for i, c in enumerate(parts) if i != ask)
 
 
 def _negated(text: str) -> list[str]:
@@ -82,7 +99,7 @@ def _relatives_for_the_asker(s: str) -> list[str]:
         return []
     relatives = [w for w in found if w not in _SELF_STATUS] or found
     parts = clauses(s)
-    asking = next((c for c in reversed(parts) if _is_yes_no_clause(c)), parts[-1] if parts else s)
+    asking = parts[_asking_index(parts)] if parts else s
     speaks = question_cue("first_person").find(asking)
     relative_here = any(w not in _SELF_STATUS for w in question_cue("family").find(asking))
     if speaks and not relative_here:
@@ -115,4 +132,5 @@ def read_question(question: str) -> QuestionReading:
         negated=_negated(s), family=_relatives_for_the_asker(s),
         absolute=question_cue("absolute").find(s), skip=question_cue("skip").find(s),
         legality=question_cue("legality").any(s), first_person=question_cue("first_person").any(s),
+        statement=statement(s),
     )

@@ -31,7 +31,9 @@ from corpus.normalize import eval_normalize, search_text
 TEAM_QA = Path(__file__).resolve().parents[1] / "data" / "team_qa"
 VERDICTS = ("yes", "no", "conditional")
 HELD_OUT_SHARE = 5  # one group in five is held out
-FALSE_YES_TARGET = 0.05
+# Below the 5%: cross-validated false yes underestimated it on held-out
+# questions by about a point (5.6% held out at a 5% target, 4.8% at 4%).
+FALSE_YES_TARGET = 0.04
 NO_MIN_GRID = (0.3, 0.4, 0.5, 0.6)
 NO_MIN_COST = 0.01
 REFUSED_TARGET = 0.03
