@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant import replies
 from assistant.abstain import Answerability, assess
-from assistant.evidence import best_sentence, question_terms
+from assistant.evidence import best_sentence, is_heading, question_terms
 from assistant.facts import apply_correction, region_mentions, resolve_mentions
 from assistant.intent import Intent, classify
 from assistant.reading.clause import ClauseReading, read_clause
@@ -300,7 +300,7 @@ class Assistant:
             if any(c.chunk_id == hit.chunk_id for c in out):
                 continue
             quote = best_sentence(hit, terms, index.bm25)
-            if quote and not replies.is_heading(quote, hit.title):
+            if quote and not is_heading(quote, hit.title):
                 out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section, quote))
         return out
 

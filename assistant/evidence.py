@@ -44,6 +44,18 @@ def sentences(text: str) -> list[str]:
     return [s for s in found if len(s) >= MIN_SENTENCE and not s.startswith("#")]
 
 
+def is_heading(quote: str, title: str) -> bool:
+    """A document title or an issuing line is not a clause."""
+    q = search_text(quote).strip("《》“”\"' ")
+    t = search_text(title)
+    return q == t or (len(q) < 40 and (q in t or t in q)) or bool(re.fullmatch(r"[\d年月日\s]+", q))
+
+
+def clause_sentences(hit: SearchHit) -> list[str]:
+    """The passage's sentences that could answer: neither headings nor its title."""
+    return [s for s in sentences(hit.text) if not is_heading(s, hit.title)]
+
+
 def score_sentence(sentence: str, terms: set[str], bm25: BM25) -> float:
     norm = search_text(sentence)
     return sum(bm25.idf(t) for t in terms if t in norm)
@@ -52,7 +64,7 @@ def score_sentence(sentence: str, terms: set[str], bm25: BM25) -> float:
 def best_sentence(hit: SearchHit, terms: set[str], bm25: BM25) -> str | None:
     """The passage's sentence carrying most of the question's vocabulary (its first
     sentence when none does)."""
-    found = sentences(hit.text)
+    found = clause_sentences(hit)
     if not found:
         return None
     return max(found, key=lambda s: score_sentence(s, terms, bm25))

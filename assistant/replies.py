@@ -181,13 +181,6 @@ def expired_line(end: str) -> str:
     return f"该规定有效期至{end}，现行做法请向当地人社部门确认。"
 
 
-def is_heading(quote: str, title: str) -> bool:
-    """A document title or an issuing line is not a clause."""
-    q = search_text(quote).strip("《》“”\"' ")
-    t = search_text(title)
-    return q == t or (len(q) < 40 and (q in t or t in q)) or bool(re.fullmatch(r"[\d年月日\s]+", q))
-
-
 def abstain(titles: list[str]) -> str:
     covers = (f"现有文件中相关的只有{'、'.join('《' + t + '》' for t in titles)}，"
               "但没有写到您问的这一点。") if titles else ""

@@ -102,6 +102,8 @@ def test_a_heading_is_never_a_clause() -> None:
     ({"yes": 0.70, "no": 0.25, "conditional": 0.05}, "conditional"),  # unsure either way
     ({"yes": 0.30, "no": 0.45, "conditional": 0.25}, "no"),
     ({"yes": 0.20, "no": 0.38, "conditional": 0.42}, "conditional"),
+    # leaning yes without being sure is 「要看条件」, never 「不可以」 (下岗、办了失业登记 …)
+    ({"yes": 0.48, "no": 0.41, "conditional": 0.11}, "conditional"),
 ])
 def test_yes_and_no_each_need_their_own_confidence(probs: dict, verdict: str) -> None:
     from assistant.reading.verdict import verdict_of
@@ -112,3 +114,20 @@ def test_yes_and_no_each_need_their_own_confidence(probs: dict, verdict: str) ->
 @pytest.mark.parametrize(("question", "said"), CASES["statement"])
 def test_what_the_asker_states_besides_the_ask(question: str, said: str) -> None:
     assert read_question(question).statement == said
+
+
+def test_a_passage_holding_only_its_title_never_answers() -> None:
+    """A chunk that is just the document's name ("内蒙古…实施方案") was quoted as the answer
+    (「文件规定：内蒙古自治区…实施方案」); the next passage with a clause answers instead."""
+    from assistant.reading.clause import read_clause
+    from corpus.bm25 import BM25
+    from corpus.search import SearchHit
+
+    title = "某自治区培育打造职业技能培训品牌实施方案"
+    only_title = SearchHit("c1", "d1", title, "", title, 9.0)
+    clause = SearchHit("c2", "d1", title, "二、工作任务",
+                       "到2025年，建立三级职业技能培训品牌评价指标体系，均衡培育职业技能培训品牌。", 8.0)
+    bm25 = BM25.build([["培训", "品牌"], ["品牌"]])
+    read = read_clause([only_title, clause], {"培训", "品牌"}, bm25)
+    assert read is not None and read.hit is clause
+    assert all(q.text != title for q in read.quotes)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from assistant.evidence import Quote, score_sentence, sentences
+from assistant.evidence import Quote, clause_sentences, score_sentence
 from assistant.reading.cues import clause_cue
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
@@ -27,11 +27,13 @@ class ClauseReading:
 def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25) -> ClauseReading | None:
     """The reranker has chosen the answering passage (``hits[0]``); its best sentence is the
     clause, and the next passages' best sentences follow it."""
+    # a passage that holds nothing but its document's title cannot answer
+    hits = [h for h in hits if clause_sentences(h)] or hits
     if not hits:
         return None
     quotes = []
     for hit in hits[:3]:
-        scored = [(score_sentence(s, terms, bm25), s) for s in sentences(hit.text)]
+        scored = [(score_sentence(s, terms, bm25), s) for s in clause_sentences(hit)]
         if scored:
             score, text = max(scored)
             quotes.append(Quote(hit, text, score))
