@@ -125,8 +125,8 @@ def test_a_passage_holding_only_its_title_never_answers() -> None:
 
     title = "某自治区培育打造职业技能培训品牌实施方案"
     only_title = SearchHit("c1", "d1", title, "", title, 9.0)
-    clause = SearchHit("c2", "d1", title, "二、工作任务",
-                       "到2025年，建立三级职业技能培训品牌评价指标体系，均衡培育职业技能培训品牌。", 8.0)
+    text = "到2025年，建立三级职业技能培训品牌评价指标体系，均衡培育职业技能培训品牌。"
+    clause = SearchHit("c2", "d1", title, "二、工作任务", text, 8.0)
     bm25 = BM25.build([["培训", "品牌"], ["品牌"]])
     read = read_clause([only_title, clause], {"培训", "品牌"}, bm25)
     assert read is not None and read.hit is clause
