@@ -28,6 +28,7 @@ from assistant.intent import Intent, classify
 from assistant.reading.clause import ClauseReading, read_clause
 from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
+from assistant.reading.meaning import SentenceVectors, agreement
 from assistant.reading.model import load
 from assistant.reading.question import QuestionReading, read_question
 from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candidates, rerank
@@ -166,6 +167,7 @@ class Assistant:
         self._doc_regions: set[str] = set()
         self._rows: dict[str, int] = {}
         self._records_build: object = None
+        self._sentence_vectors = SentenceVectors(searcher.embedder)
 
     # -- the flow ------------------------------------------------------------------------
     def answer(self, question: str, context: list[str] | tuple[str, ...] = (),
@@ -226,6 +228,9 @@ class Assistant:
         a_features = answerability_features(q, clause, check, hits[0].score if hits else 0.0,
                                             self._foreign_place(norm), index.bm25.idf,
                                             off_topic, lead)
+        if clause:
+            a_features.update(agreement(self.searcher.embedder.encode_queries([norm])[0],
+                                        self._sentence_vectors(clause.sentence)))
         conflicts = conflict(q.text, clause.sentence) if clause else []
         v_features = verdict_features(q, clause, scope, comparison, conflicts)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,

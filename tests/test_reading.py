@@ -131,3 +131,29 @@ def test_a_passage_holding_only_its_title_never_answers() -> None:
     read = read_clause([only_title, clause], {"培训", "品牌"}, bm25)
     assert read is not None and read.hit is clause
     assert all(q.text != title for q in read.quotes)
+
+
+def test_meaning_agreement_is_the_cosine_split_by_dimension() -> None:
+    """The answerability model reads the question–sentence cosine one dimension at a time;
+    the parts must add up to the cosine (scaled), and a sentence is embedded once."""
+    import numpy as np
+
+    from assistant.reading.meaning import SCALE, SentenceVectors, agreement
+
+    rng = np.random.default_rng(0)
+    q, s = (v / np.linalg.norm(v) for v in rng.normal(size=(2, 8)))
+    parts = agreement(q, s)
+    assert len(parts) == 8
+    assert abs(sum(parts.values()) - SCALE * float(q @ s)) < 1e-6
+
+    class Counting:
+        model_id, dim, calls = "fake", 8, 0
+
+        def encode_passages(self, texts: list[str]) -> np.ndarray:
+            Counting.calls += 1
+            return np.ones((len(texts), 8), dtype=np.float32)
+
+    vectors = SentenceVectors(Counting())  # type: ignore[arg-type]
+    vectors("第一条 为了规范职业培训，制定本条例。")
+    vectors("第一条 为了规范职业培训，制定本条例。")
+    assert Counting.calls == 1
