@@ -210,10 +210,11 @@ class Assistant:
             q = dataclasses.replace(q, asks_verdict=True, form="verdict")
         terms = question_terms(text, context)
         self._refresh()
+        cosines, agreements = self._passage_meaning(
+            norm if not context else " ".join([*context[-1:], norm]),
+            [h.chunk_id for h in retrieved[:DEPTH]])
         cands = candidates(retrieved, terms, index.bm25, norm, self._records,
-                           q.form in ("number", "date"),
-                           self._cosines(norm if not context else " ".join([*context[-1:], norm]),
-                                         [h.chunk_id for h in retrieved[:DEPTH]]))
+                           q.form in ("number", "date"), cosines, agreements)
         hits = rerank(cands) + retrieved[len(cands):]
         clause = read_clause(hits[:5], terms, index.bm25)
         record = self._record(clause.hit.chunk_id) if clause else None
@@ -335,14 +336,23 @@ class Assistant:
         return any(not ({r.name for r in regions().lineage(place)} & self._doc_regions)
                    for place in named)
 
-    def _cosines(self, question: str, chunk_ids: list[str]) -> list[float]:
-        """Cosine of the question's vector (the one retrieval just computed, remembered by
-        the embedder) with each passage's stored vector."""
+    def _passage_meaning(self, question: str, chunk_ids: list[str]
+                         ) -> tuple[list[float], list[dict[str, float]]]:
+        """The question's vector (the one retrieval just computed, remembered by the
+        embedder) against each passage's stored vector: the cosine, and its parts."""
         index, _ = self.searcher.index()
         query = self.searcher.embedder.encode_queries([question])[0]
-        rows = [self._rows.get(c) for c in chunk_ids]
-        return [float(index.faiss.reconstruct(r) @ query) if r is not None else 0.0
-                for r in rows]
+        cosines, parts = [], []
+        for chunk_id in chunk_ids:
+            row = self._rows.get(chunk_id)
+            if row is None:
+                cosines.append(0.0)
+                parts.append({})
+                continue
+            vector = index.faiss.reconstruct(row)
+            cosines.append(float(vector @ query))
+            parts.append(agreement(query, vector, "qp"))
+        return cosines, parts
 
     def _refresh(self) -> None:
         """Per-build lookups, computed once per index build, not per question."""

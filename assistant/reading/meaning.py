@@ -4,8 +4,9 @@ The cosine of two e5 vectors weighs every dimension of agreement alike. A near-m
 sentence on the asked topic that does not say the asked thing ("退伍落户要准备哪些材料"
 against "公安机关应当…及时为退役军人办理户口登记") — agrees on the topic dimensions and
 not on the others. The per-dimension products ``q[i] * s[i]`` (whose sum is the cosine)
-let the answerability model learn which agreements mean "this sentence answers". Measured
-on the team's held-out questions and the dev set before it was kept (bench/RESULTS.md).
+let the answerability model learn which agreements mean "this sentence answers", and the
+reranker which passage does. Measured on the team's held-out questions and the dev set
+before it was kept (bench/RESULTS.md).
 """
 
 from __future__ import annotations
@@ -40,5 +41,7 @@ class SentenceVectors:
         return vec
 
 
-def agreement(query: np.ndarray, sentence: np.ndarray) -> dict[str, float]:
-    return {f"qs:{i}": float(v) for i, v in enumerate(query * sentence * SCALE)}
+def agreement(query: np.ndarray, other: np.ndarray, prefix: str = "qs") -> dict[str, float]:
+    """``prefix``: ``qs`` for the answering sentence (answerability), ``qp`` for a whole
+    candidate passage's stored vector (the reranker)."""
+    return {f"{prefix}:{i}": float(v) for i, v in enumerate(query * other * SCALE)}

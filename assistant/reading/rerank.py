@@ -37,15 +37,18 @@ def _share(terms: set[str], text: str, bm25: BM25) -> float:
 
 def candidates(hits: list[SearchHit], terms: set[str], bm25: BM25, question: str,
                records: dict[str, ChunkRecord], wants_figure: bool,
-               cosines: list[float] | None = None) -> list[Candidate]:
+               cosines: list[float] | None = None,
+               agreements: list[dict[str, float]] | None = None) -> list[Candidate]:
     """``question`` in search form; ``records`` by chunk id, for each passage's place;
     ``cosines``: each passage's dense similarity to the question, which the fused
-    retrieval score blends away."""
+    retrieval score blends away; ``agreements``: the same similarity dimension by
+    dimension (:func:`assistant.reading.meaning.agreement`)."""
     top_score = hits[0].score if hits and hits[0].score > 0 else 1.0
     total = sum(bm25.idf(t) for t in terms) or 1.0
     scored = [max(((score_sentence(s, terms, bm25), s) for s in sentences(h.text)),
                   default=(0.0, h.text)) for h in hits[:DEPTH]]
     cosines = cosines or [0.0] * len(scored)
+    agreements = agreements or [{} for _ in scored]
     out = []
     for rank, hit in enumerate(hits[:DEPTH]):
         text = search_text(hit.text)
@@ -65,6 +68,7 @@ def candidates(hits: list[SearchHit], terms: set[str], bm25: BM25, question: str
             "log_length": math.log(1 + len(text)) / 8,
             "dense_cosine": cosines[rank],
             "dense_cosine_gap": cosines[rank] - max(cosines[:DEPTH]),
+            **agreements[rank],
         }))
     return out
 
