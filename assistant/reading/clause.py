@@ -28,12 +28,14 @@ def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25) -> ClauseRea
     """The reranker has chosen the answering passage (``hits[0]``); its best sentence is the
     clause, and the next passages' best sentences follow it."""
     # a passage that holds nothing but its document's title cannot answer
-    hits = [h for h in hits if clause_sentences(h)] or hits
+    readable = [(h, found) for h in hits if (found := clause_sentences(h))]
+    if readable:
+        hits = [h for h, _ in readable]
     if not hits:
         return None
     quotes = []
-    for hit in hits[:3]:
-        scored = [(score_sentence(s, terms, bm25), s) for s in clause_sentences(hit)]
+    for hit, found in (readable or [(h, []) for h in hits])[:3]:
+        scored = [(score_sentence(s, terms, bm25), s) for s in found]
         if scored:
             score, text = max(scored)
             quotes.append(Quote(hit, text, score))
