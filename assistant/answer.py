@@ -219,7 +219,9 @@ class Assistant:
         clause = read_clause(hits[:5], terms, index.bm25)
         record = self._record(clause.hit.chunk_id) if clause else None
         scope = read_scope(record.region if record else None, facts, norm)
-        comparison = compare(norm, clause.hit.text if clause else "")
+        # The asker's figures may stand in earlier turns (「一共交了8个月」…「那我能领吗」).
+        comparison = compare(search_text(" ".join([*context[-CONTEXT_TURNS:], text])),
+                             clause.hit.text if clause else "")
         topic = " ".join([*context[-1:], text]) if len(norm) <= FOLLOW_UP_CHARS else text
         check = assess(topic, hits[:5], index.bm25)
         intent = classify(text, context)

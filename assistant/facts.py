@@ -328,6 +328,7 @@ _DOC_AFTER = re.compile(r"^[^，。？！,?!的]{0,10}?(条例|规划|实施方�
                         r"^(大学|学院|职业技术学院|路|大道|街|公园|医院|银行)")
 # "江西这边", "本地": the speaker's own side, as good as 在江西.
 _HERE_AFTER = re.compile(r"^(这边|这里|本地)")
+_SHORT_REPLY = 8  # "九江" / "不对，九江": a bare place as a reply or correction is where one is
 # "想去北京打工", "准备到深圳": a place one intends to go to is not where one lives.
 _DESTINATION_BEFORE = re.compile(r"(想|要|打算|准备|计划|希望|将)(去|到)$")
 _NOT_THERE = re.compile(r"(不在|不是|没在|不住在?|不去|并非)$")
@@ -491,6 +492,16 @@ def extract_regions(s: str) -> Facts:
     if lived:
         facts.update(_fill(_residence(lived)))
     return facts
+
+
+def names_place_only(s: str) -> bool:
+    """Places are named in a longer message, none of them as where the asker lives or comes
+    from ("听说内蒙古品牌培训补贴能上浮30%，我们能拿吗"): they are the place asked about."""
+    mentions = [m for m in resolve_mentions(s, region_mentions(s)) if not m.destination]
+    if not mentions or len(s) <= _SHORT_REPLY:
+        return False
+    return not any(m.locative or m.hukou or _OWN_AFTER.match(s[m.end:])
+                   or s[max(0, m.start - 1):m.start] == "是" for m in mentions)
 
 
 def _residence(mentions: list[Mention]) -> Region:
@@ -885,6 +896,9 @@ def apply_correction(facts: Facts, text: str) -> Facts:
         age = _corrected_age(normal_form(text))
         if age is not None:
             new["age"] = age
+    if any(k in out for k in _REGION_KEYS) and names_place_only(normal_form(text)):
+        for key in _REGION_KEYS:  # the place asked about does not move the asker
+            new.pop(key, None)
     if any(k in new for k in _REGION_KEYS):
         for key in _REGION_KEYS:
             out.pop(key, None)

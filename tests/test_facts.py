@@ -321,6 +321,17 @@ def test_a_corrected_place_replaces_the_whole_old_place() -> None:
     assert old["county"] == "于都县"  # the input is not modified
 
 
+def test_a_place_only_asked_about_does_not_move_the_asker() -> None:
+    """Where one lives and the place asked about are different facts (issue 9 §3)."""
+    old = {"city": "南昌市", "province": "江西省"}
+    assert apply_correction(old, "听说内蒙古品牌培训补贴能上浮30%，我们能照这个标准拿吗") == old
+    assert apply_correction(old, "河南那个职业培训条例里的补贴我能申请吗") == old
+    moved = {"city": "赤峰市", "province": "内蒙古自治区"}
+    assert apply_correction(old, "我现在搬到赤峰了，能参加培训吗") == moved
+    assert apply_correction(old, "赤峰") == moved  # a bare place as a reply is an answer
+    assert apply_correction({}, "内蒙古的培训品牌能拿多少补贴") == {"province": "内蒙古自治区"}
+
+
 def test_a_corrected_age() -> None:
     assert apply_correction({"age": 25}, "我说错了，我28岁") == {"age": 28}
     assert apply_correction({"age": 25}, "不是25，是28") == {"age": 28}

@@ -45,10 +45,12 @@ def _is_yes_no_clause(clause: str) -> bool:
     bare = clause.rstrip("？?～~。.！! ")
     if question_cue("asks_verdict").any(bare):
         return True
+    asked = clause.rstrip("～~ ").endswith(("？", "?"))
     for particle in question_cue("verdict_final").words:
         if bare.endswith(particle):
             head = bare[: len(bare) - len(particle)][-_ASK_SPAN:]
-            return question_cue("modal").any(head) or particle in ("吗", "么", "嘛")
+            # "…开放不？": a question mark after a final 不/没 makes any verb an A-not-A ask
+            return question_cue("modal").any(head) or particle in ("吗", "么", "嘛") or asked
     return False
 
 
