@@ -25,7 +25,7 @@ from assistant.abstain import Answerability, assess
 from assistant.evidence import best_sentence, is_heading, question_terms
 from assistant.facts import apply_correction, region_mentions, resolve_mentions
 from assistant.intent import Intent, classify
-from assistant.reading.clause import ClauseReading, read_clause
+from assistant.reading.clause import ClauseReading, figures_wanted, read_clause
 from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.meaning import SentenceVectors, agreement
@@ -182,10 +182,11 @@ class Assistant:
 
         seen = self.understand(text, context, profile)
         intent = seen.intent
-        if intent.label in ("smalltalk", "out_of_scope") and not seen.check.answerable:
+        answerable = seen.clause is not None and self.answerable(seen)
+        if intent.label in ("smalltalk", "out_of_scope") and not answerable:
             reply = replies.smalltalk() if intent.label == "smalltalk" else replies.out_of_scope()
             answer = Answer(reply, abstained=intent.label == "out_of_scope")
-        elif seen.clause is None or not self.answerable(seen):
+        elif not answerable:
             answer = Answer(replies.abstain(self._related_titles(seen)), abstained=True)
         elif seen.question.asks_verdict:
             answer = self._verdict_answer(seen, as_of)
@@ -216,7 +217,7 @@ class Assistant:
         cands = candidates(retrieved, terms, index.bm25, norm, self._records,
                            q.form in ("number", "date"), cosines, agreements)
         hits = rerank(cands) + retrieved[len(cands):]
-        clause = read_clause(hits[:5], terms, index.bm25)
+        clause = read_clause(hits[:5], terms, index.bm25, figures_wanted(norm, q.form))
         record = self._record(clause.hit.chunk_id) if clause else None
         scope = read_scope(record.region if record else None, facts, norm)
         # The asker's figures may stand in earlier turns (「一共交了8个月」…「那我能领吗」).

@@ -133,6 +133,25 @@ def test_a_passage_holding_only_its_title_never_answers() -> None:
     assert all(q.text != title for q in read.quotes)
 
 
+@pytest.mark.parametrize(("question", "form", "quoted"), [
+    ("安排残疾人就业的比例最低是多少", "number", 1),
+    ("残疾人就业保障金怎么交", "procedure", 0),  # no figure asked: the most relevant sentence
+])
+def test_a_question_after_a_figure_is_answered_by_the_sentence_stating_it(
+        question: str, form: str, quoted: int) -> None:
+    from assistant.reading.clause import figures_wanted, read_clause
+    from corpus.bm25 import BM25
+    from corpus.search import SearchHit
+
+    sentences = ["用人单位应当按照一定比例安排残疾人就业，缴纳残疾人就业保障金。",
+                 "用人单位安排残疾人就业的比例不得低于本单位在职职工总数的1.5%。"]
+    hit = SearchHit("c1", "d1", "某条例", "第八条", "".join(sentences), 9.0)
+    bm25 = BM25.build([["比例", "安排", "残疾人", "就业", "保障金"], ["比例"], ["培训"]])
+    terms = {"比例", "安排", "残疾人", "就业", "保障金"}
+    read = read_clause([hit], terms, bm25, figures_wanted(question, form))
+    assert read is not None and read.sentence == sentences[quoted]
+
+
 def test_meaning_agreement_is_the_cosine_split_by_dimension() -> None:
     """The answerability model reads the question–sentence cosine one dimension at a time;
     the parts must add up to the cosine (scaled), and a sentence is embedded once."""

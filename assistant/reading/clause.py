@@ -7,12 +7,16 @@ from dataclasses import dataclass
 
 from assistant.evidence import Quote, clause_sentences, score_sentence
 from assistant.reading.cues import clause_cue
+from assistant.reading.figures import ANSWERED_BY, asked, held
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
 from corpus.search import SearchHit
 
 CLAUSE_CUES = ("prohibition", "condition", "grant", "duty", "sequence", "threshold", "only",
                "family")
+# A sentence holding the asked kind of figure answers a 多少/几/哪天 question when it carries
+# at least this share of the best sentence's question vocabulary.
+FIGURE_SHARE = 0.5
 
 
 @dataclass(frozen=True)
@@ -24,9 +28,41 @@ class ClauseReading:
     passage_cues: dict[str, list[str]]  # the same over the whole passage
 
 
-def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25) -> ClauseReading | None:
+def figures_wanted(question: str, form: str) -> set[str]:
+    """The figure kinds (:func:`assistant.reading.figures.held`) that answer a 多少/几/哪天
+    question; none for other forms (a yes/no ask that mentions 补贴标准 wants its clause)."""
+    if form not in ("number", "date"):
+        return set()
+    kinds = {unit for name in asked(question) for unit in ANSWERED_BY[name]}
+    if not kinds and form == "date":
+        kinds = {"date"}
+    if not kinds and form == "number":
+        kinds = {unit for units in ANSWERED_BY.values() for unit in units} - {"date"}
+    return kinds
+
+
+def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str]
+          ) -> tuple[float, str] | None:
+    """The sentence carrying most of the question's vocabulary — or, for a question after a
+    figure, one nearly as relevant that states a figure of the asked kind (「比例不得低于…
+    1.5%」, not the 「按照一定比例」 before it)."""
+    scored = [(score_sentence(s, terms, bm25), s) for s in found]
+    if not scored:
+        return None
+    best = max(scored)
+    if wanted:
+        figured = [(score, s) for score, s in scored
+                   if score >= FIGURE_SHARE * best[0] and held(s) & wanted]
+        if figured:
+            return max(figured)
+    return best
+
+
+def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25,
+                wanted: set[str] | frozenset[str] = frozenset()) -> ClauseReading | None:
     """The reranker has chosen the answering passage (``hits[0]``); its best sentence is the
-    clause, and the next passages' best sentences follow it."""
+    clause, and the next passages' best sentences follow it. ``wanted``: the figure kinds
+    that answer the question (:func:`figures_wanted`)."""
     # a passage that holds nothing but its document's title cannot answer
     readable = [(h, found) for h in hits if (found := clause_sentences(h))]
     if readable:
@@ -35,10 +71,9 @@ def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25) -> ClauseRea
         return None
     quotes = []
     for hit, found in (readable or [(h, []) for h in hits])[:3]:
-        scored = [(score_sentence(s, terms, bm25), s) for s in found]
-        if scored:
-            score, text = max(scored)
-            quotes.append(Quote(hit, text, score))
+        best = _best(found, terms, bm25, set(wanted))
+        if best:
+            quotes.append(Quote(hit, best[1], best[0]))
     if not quotes or quotes[0].hit is not hits[0]:
         quotes.insert(0, Quote(hits[0], hits[0].text, 0.0))
     lead = quotes[0]
