@@ -106,6 +106,12 @@ class Understanding:
     intent: Intent
     conflicts: list[tuple[str, str]]
 
+    @property
+    def wording(self) -> str:
+        """What the verdict model reads word by word: the question after the turn before it,
+        where a follow-up's facts stand (「失业保险一共交了8个月」…「那我能领吗」)."""
+        return search_text(" ".join([*self.context[-1:], self.text]))
+
 
 def clean_question(question: object) -> str:
     """Plain text of what the user typed: markup removed, length bounded."""
@@ -256,7 +262,7 @@ class Assistant:
         model = load("verdict")
         if model is None:
             return None, {}
-        probs = model.probabilities(seen.verdict_features, search_text(seen.text))
+        probs = model.probabilities(seen.verdict_features, seen.wording)
         return verdict_of(probs, float(model.meta.get("yes_min", 0.5)),
                           float(model.meta.get("no_min", 0.0)),
                           figure_fails=seen.comparison.fails > 0), probs
@@ -276,7 +282,7 @@ class Assistant:
         text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
                                      follow_up)
         model = load("verdict")
-        why = model.contributions(seen.verdict_features, verdict, search_text(seen.text)) \
+        why = model.contributions(seen.verdict_features, verdict, seen.wording) \
             if model and verdict else []
         trace = {"kind": "reading", "verdict": verdict,
                  "probabilities": {k: round(v, 3) for k, v in probs.items()},

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from assistant.reading.cues import clause_cue
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
 from corpus.search import SearchHit
@@ -17,6 +18,8 @@ from corpus.tokenize import expand, tokenize
 
 _SENTENCE = re.compile(r"[^。！？；!?;\n]+[。！？；!?;]?")
 MIN_SENTENCE = 8
+# A signature block: nothing but the issuing body's name (「某自治区人力资源和社会保障厅」).
+_SIGNATURE = re.compile(r"[^，,。；;：:\s]{2,40}(厅|局|部|委员会|人民政府|办公厅|办公室)")
 
 
 @dataclass(frozen=True)
@@ -45,10 +48,13 @@ def sentences(text: str) -> list[str]:
 
 
 def is_heading(quote: str, title: str) -> bool:
-    """A document title or an issuing line is not a clause."""
+    """A document title, a date line or a covering notice's issuing line (「…现印发给你们，
+    请认真贯彻执行」) is not a clause."""
     q = search_text(quote).strip("《》“”\"' ")
     t = search_text(title)
-    return q == t or (len(q) < 40 and (q in t or t in q)) or bool(re.fullmatch(r"[\d年月日\s]+", q))
+    return q == t or (len(q) < 40 and (q in t or t in q)) or bool(
+        re.fullmatch(r"[\d年月日\s]+", q) or _SIGNATURE.fullmatch(q)) \
+        or clause_cue("transmittal").any(q)
 
 
 def clause_sentences(hit: SearchHit) -> list[str]:

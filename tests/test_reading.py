@@ -152,6 +152,20 @@ def test_a_question_after_a_figure_is_answered_by_the_sentence_stating_it(
     assert read is not None and read.sentence == sentences[quoted]
 
 
+@pytest.mark.parametrize(("line", "heading"), [
+    ("为进一步提升培训质量，自治区制定了《某实施方案》，现印发给你们，请认真贯彻执行。", True),
+    ("现就有关事项通知如下：", True),
+    ("2021年12月1日", True),
+    ("某自治区人力资源和社会保障厅", True),
+    ("县级以上人民政府人力资源社会保障部门负责本行政区域的职业培训工作。", False),
+    ("培训补贴标准可按规定上浮30%。", False),
+])
+def test_issuing_lines_and_titles_are_not_clauses(line: str, heading: bool) -> None:
+    from assistant.evidence import is_heading
+
+    assert is_heading(line, "某实施方案") is heading
+
+
 def test_meaning_agreement_is_the_cosine_split_by_dimension() -> None:
     """The answerability model reads the question–sentence cosine one dimension at a time;
     the parts must add up to the cosine (scaled), and a sentence is embedded once."""

@@ -26,7 +26,7 @@ from sklearn.model_selection import GroupKFold
 
 from assistant.reading.model import MODELS, LinearModel, load, save, text_grams
 from assistant.reading.verdict import verdict_of
-from corpus.normalize import eval_normalize, search_text
+from corpus.normalize import eval_normalize
 
 TEAM_QA = Path(__file__).resolve().parents[1] / "data" / "team_qa"
 VERDICTS = ("yes", "no", "conditional")
@@ -79,8 +79,8 @@ def read_items(assistant: Any, items: list[dict[str, Any]]) -> list[dict[str, An
                      "answers": any(e and e in eval_normalize(c.hit.text) for e in evidence)}
                     for c in seen.candidates]
         rows.append({"item": item, "verdict_x": seen.verdict_features,
-                     "answerable_x": seen.answerable_features, "text": search_text(
-                         item["question"]), "passages": passages})
+                     "answerable_x": seen.answerable_features, "text": seen.wording,
+                     "passages": passages})
     return rows
 
 
