@@ -25,6 +25,7 @@ RELATED_COVERAGE = 0.35
 SPAN_CHARS = 110
 CONDITION_CHARS = 48
 MAX_CONDITIONS = 3
+MAX_CHOICES = 6
 _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
 _ANY_OF = ("之一", "或者", "或")
 # enumerated items: （一）…；（二）…
@@ -121,15 +122,30 @@ def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
         if fragment and (cue.any(norm) or limit.any(norm)):
             found.append(fragment[:CONDITION_CHARS])
     header = "满足其中一条即可：" if any(w in s for w in _ANY_OF) else "需同时满足："
+    if not found:  # a grant to named people ("面向农民工、退役军人…开展培训"): who it is for
+        named = named_groups(sentence)
+        return ("适用于以下人员，属于其中之一即可：" if len(named) > 1 else "适用于："), \
+            [groups().short(g) for g in named[:MAX_CONDITIONS + 2]]
     return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
 
 
-def follow_up(facts: dict[str, Any]) -> tuple[str, list[str]]:
+def named_groups(sentence: str) -> list[str]:
+    """The worker groups a clause names by their nouns (corpus/domain/groups.yaml), in order."""
+    found: list[str] = []
+    for hit in groups().hits(search_text(sentence)):
+        if hit.cue.kind == "noun" and hit.cue.group and hit.cue.group not in found:
+            found.append(hit.cue.group)
+    return found
+
+
+def follow_up(facts: dict[str, Any], clause: str = "") -> tuple[str, list[str]]:
     """One question for the fact most often missing — who the asker is, then where — and
-    its quick-reply choices (the groups offered in ``corpus/domain/groups.yaml``)."""
+    its quick-reply choices: the groups the clause names first, then those offered in
+    ``corpus/domain/groups.yaml``."""
     if not facts.get("groups") and not facts.get("employment_status"):
         vocabulary = groups()
-        return ("您属于哪类人员？", [vocabulary.short(n) for n in vocabulary.offered])
+        choices = list(dict.fromkeys([*named_groups(clause), *vocabulary.offered]))
+        return ("您属于哪类人员？", [vocabulary.short(n) for n in choices[:MAX_CHOICES]])
     if not any(facts.get(k) for k in ("province", "city", "county")):
         return ("您在哪个省、市？", [])
     return ("您是否符合上面的条件？", ["符合", "不符合", "不清楚"])

@@ -210,7 +210,21 @@ def test_it_depends_always_says_on_what() -> None:
     instead of standing bare, and does not repeat the quote."""
     from assistant.replies import SEE_CLAUSE, conditions, verdict_reply
 
-    clause = "第三十六条 国家依托和支持职业院校等教育资源，为退役军人提供职业技能培训。"
+    clause = "第三十六条 国家依托和支持职业院校等教育资源，开展职业技能培训。"
     assert conditions(clause)[1] == []
     reply = verdict_reply("conditional", [], conditions(clause), "", "", "您属于哪类人员？")
     assert reply.splitlines() == ["要看条件。", SEE_CLAUSE]
+
+
+def test_a_grant_to_named_people_says_whom_it_is_for() -> None:
+    """「要看条件」 on a clause that names its beneficiaries lists them, and the follow-up
+    offers them first as choices."""
+    from assistant.replies import conditions, follow_up
+
+    clause = "面向农村转移劳动力、返乡农民工、退役军人等，开展职业指导和职业技能培训。"
+    header, items = conditions(clause)
+    assert header.startswith("适用于以下人员") and items == ["农民工", "退役军人"]
+    assert conditions("为退役军人提供职业技能培训。") == ("适用于：", ["退役军人"])
+    question, choices = follow_up({}, clause)
+    assert question == "您属于哪类人员？" and choices[:2] == ["农民工", "退役军人"]
+    assert len(choices) == len(set(choices)) <= 6
