@@ -277,7 +277,8 @@ class Assistant:
             if verdict == "conditional" else None
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
-        follow_up, choices = replies.follow_up(seen.facts, seen.clause.sentence) \
+        follow_up, choices = replies.follow_up(seen.facts, seen.clause.sentence,
+                                               seen.scope.regional) \
             if verdict == "conditional" else (None, [])
         text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
                                      follow_up)

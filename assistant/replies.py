@@ -138,15 +138,17 @@ def named_groups(sentence: str) -> list[str]:
     return found
 
 
-def follow_up(facts: dict[str, Any], clause: str = "") -> tuple[str, list[str]]:
-    """One question for the fact most often missing — who the asker is, then where — and
+def follow_up(facts: dict[str, Any], clause: str = "", regional: bool = True
+              ) -> tuple[str, list[str]]:
+    """One question for the fact most often missing — who the asker is, then where (only
+    when the clause is a province's or a city's: a national one applies everywhere) — and
     its quick-reply choices: the groups the clause names first, then those offered in
     ``corpus/domain/groups.yaml``."""
     if not facts.get("groups") and not facts.get("employment_status"):
         vocabulary = groups()
         choices = list(dict.fromkeys([*named_groups(clause), *vocabulary.offered]))
         return ("您属于哪类人员？", [vocabulary.short(n) for n in choices[:MAX_CHOICES]])
-    if not any(facts.get(k) for k in ("province", "city", "county")):
+    if regional and not any(facts.get(k) for k in ("province", "city", "county")):
         return ("您在哪个省、市？", [])
     return ("您是否符合上面的条件？", ["符合", "不符合", "不清楚"])
 

@@ -228,3 +228,11 @@ def test_a_grant_to_named_people_says_whom_it_is_for() -> None:
     question, choices = follow_up({}, clause)
     assert question == "您属于哪类人员？" and choices[:2] == ["农民工", "退役军人"]
     assert len(choices) == len(set(choices)) <= 6
+
+
+def test_where_the_asker_is_is_asked_only_for_a_regional_clause() -> None:
+    from assistant.replies import follow_up
+
+    veteran = {"groups": ["退役军人"]}
+    assert follow_up(veteran, "", regional=True) == ("您在哪个省、市？", [])
+    assert follow_up(veteran, "", regional=False)[0] == "您是否符合上面的条件？"
