@@ -242,7 +242,8 @@ class Assistant:
             a_features.update(agreement(self.searcher.embedder.encode_queries([norm])[0],
                                         self._sentence_vectors(clause.sentence)))
         conflicts = conflict(q.text, clause.sentence) if clause else []
-        v_features = verdict_features(q, clause, scope, comparison, conflicts)
+        said = search_text(" ".join([*context[-CONTEXT_TURNS:], text]))
+        v_features = verdict_features(q, clause, scope, comparison, conflicts, said)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
                              check, a_features, v_features, cands, intent, conflicts)
 
@@ -271,14 +272,21 @@ class Assistant:
     def _verdict_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
         verdict, probs = self.decide_verdict(seen)
         assert seen.clause is not None
+        # The asker's own 符合 / 不符合 to the conditions this question was answered with
+        # settles it; 不清楚 leaves 「要看条件」, without asking the same thing again.
+        confirmed = replies.confirmation(seen.facts, seen.text) \
+            if verdict == "conditional" else None
         reasons = replies.no_reasons(seen.verdict_features, seen.scope, seen.comparison,
                                      seen.conflicts) if verdict == "no" else []
         conditions = replies.conditions(seen.clause.sentence, seen.clause.hit.text) \
             if verdict == "conditional" else None
+        if confirmed in replies.CONFIRMED and conditions:
+            verdict = "yes" if confirmed == replies.MEETS else "no"
+            conditions = (replies.CONFIRMED[confirmed], conditions[1])
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
         follow_up, choices = replies.follow_up(seen.facts, seen.clause.sentence,
-                                               seen.scope.regional) \
+                                               seen.scope.regional, confirmed) \
             if verdict == "conditional" else (None, [])
         text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
                                      follow_up)
@@ -289,6 +297,7 @@ class Assistant:
                  "probabilities": {k: round(v, 3) for k, v in probs.items()},
                  "why": [{"reading": f, "weight": round(w, 3)} for f, w in why[:6]],
                  "signals": [k for k, v in seen.verdict_features.items() if v],
+                 "asker_confirmed": confirmed,
                  "scope": dataclasses.asdict(seen.scope), "clause": seen.clause.sentence}
         return Answer(text, verdict=verdict, citations=self._citations(seen),
                       rule_trace=[trace], follow_up=follow_up, expired=expired,

@@ -54,16 +54,16 @@ class Conversations:
         text = clean_question(text)
         with self.sessions() as db, db.begin():
             chat = self._get(db, session_id)
-            questions = [t.text for t in chat.turns if t.role == "user"]
+            said, asked = _read_history(chat.turns)
             last = next((t.answer for t in reversed(chat.turns) if t.role == "assistant"), None)
             facts = dict(chat.facts or {})
             new_facts = extract_facts(text)
-            if questions and _CORRECTION.match(text):
+            if asked and _CORRECTION.match(text):
                 facts = apply_correction(facts, text)
-                answer = self._again(questions, facts)
-            elif questions and _answers_pending(last, text, new_facts):
-                facts = _record_reply(facts, text, new_facts, last)
-                answer = self._again(questions, facts)
+                answer = self._again(asked, facts)
+            elif asked and _answers_pending(last, text, new_facts):
+                facts = _record_reply(facts, text, new_facts, last, asked[0])
+                answer = self._again(asked, facts, text if new_facts else None)
                 answer.answer = f"{replies.noted(new_facts)}\n{answer.answer}"
             elif new_facts and is_statement(text):
                 facts = apply_correction(facts, text)
@@ -72,7 +72,7 @@ class Conversations:
             else:
                 facts = apply_correction(facts, text)  # merges lists, replaces places
                 answer = self._about_classes(text, facts) or self.assistant.answer(
-                    text, questions[-CONTEXT_TURNS:], facts)
+                    text, said[-CONTEXT_TURNS:], facts)
             ordinal = len(chat.turns)
             db.add(Turn(session_id=chat.id, ordinal=ordinal, role="user", text=text))
             db.add(Turn(session_id=chat.id, ordinal=ordinal + 1, role="assistant",
@@ -90,9 +90,15 @@ class Conversations:
             answer.answer = to_script(answer.answer, answer.script)  # type: ignore[arg-type]
         return answer
 
-    def _again(self, questions: list[str], facts: dict[str, Any]) -> Answer:
-        """The last real question answered again with what is known now."""
-        return self.assistant.answer(questions[-1], questions[-1 - CONTEXT_TURNS:-1], facts)
+    def _again(self, asked: tuple[str, list[str]], facts: dict[str, Any],
+               reply: str | None = None) -> Answer:
+        """The last real question answered again with what is known now. A reply that
+        states a fact ("退役军人") is read as the turn before the question, the way a
+        worker who says who they are and then asks is read."""
+        question, context = asked
+        if reply:
+            context = [*context, reply][-CONTEXT_TURNS:]
+        return self.assistant.answer(question, context, facts)
 
     def history(self, session_id: str) -> list[dict[str, Any]]:
         with self.sessions() as db:
@@ -109,6 +115,31 @@ class Conversations:
         return chat
 
 
+def _read_history(turns: list[Turn]) -> tuple[list[str], tuple[str, list[str]] | None]:
+    """What the user has said that a new question is read after (every turn but a bare
+    符合 / 不清楚, which means nothing out of its question), and the last real question
+    with what was said around it: the turns before it and the replies after it that
+    stated a fact ("退役军人"). Not a question: a reply to a pending follow-up, a bare
+    statement of facts, a correction — so answering "the last question" again always
+    answers a question."""
+    said: list[str] = []
+    found: tuple[str, list[str]] | None = None
+    last: dict[str, Any] | None = None
+    for turn in turns:
+        if turn.role == "assistant":
+            last = turn.answer
+            continue
+        text, facts = turn.text, extract_facts(turn.text)
+        if found is not None and (_CORRECTION.match(text) or _answers_pending(last, text, facts)):
+            if not facts:
+                continue
+            found = (found[0], [*found[1], text][-CONTEXT_TURNS:])
+        elif not (facts and is_statement(text)):
+            found = (text, said[-CONTEXT_TURNS:])
+        said.append(text)
+    return said, found
+
+
 def is_statement(text: str) -> bool:
     """"我是退役军人，在赣州": no question in it at all."""
     q = read_question(text)
@@ -122,12 +153,11 @@ def _answers_pending(last: dict[str, Any] | None, text: str, new_facts: dict[str
 
 
 def _record_reply(facts: dict[str, Any], text: str, new_facts: dict[str, Any],
-                  last: dict[str, Any] | None) -> dict[str, Any]:
-    """A stated fact merges into the profile; a bare 符合/不符合 is kept as the answer to
-    the pending question, so it is never asked again."""
+                  last: dict[str, Any] | None, question: str) -> dict[str, Any]:
+    """A stated fact merges into the profile; a bare 符合/不符合/不清楚 is kept as the
+    answer to the pending question about ``question``'s conditions, so it is never asked
+    again and settles that question's verdict."""
     facts = apply_correction(facts, text) if new_facts else dict(facts)
     if not new_facts and last and last.get("follow_up"):
-        answered = dict(facts.get("answered") or {})
-        answered[last["follow_up"]] = text.strip()
-        facts["answered"] = answered
+        facts["conditions_answer"] = {"question": question, "reply": text.strip()}
     return facts

@@ -34,6 +34,9 @@ _ITEM = re.compile(r"[（(][一二三四五六七八九十]+[）)]\s*([^；;。�
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条\s*")
 
 LEADS = {"yes": "可以。", "no": "不可以。", "conditional": "要看条件。"}
+CONDITIONS_QUESTION = "您是否符合上面的条件？"
+MEETS, FAILS, UNSURE = "符合", "不符合", "不清楚"
+CONFIRMED = {MEETS: "按您说的，您符合这些条件：", FAILS: "按您说的，您不符合这些条件："}
 
 
 def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str, list[str]] | None,
@@ -138,10 +141,11 @@ def named_groups(sentence: str) -> list[str]:
     return found
 
 
-def follow_up(facts: dict[str, Any], clause: str = "", regional: bool = True
-              ) -> tuple[str, list[str]]:
+def follow_up(facts: dict[str, Any], clause: str = "", regional: bool = True,
+              confirmation: str | None = None) -> tuple[str | None, list[str]]:
     """One question for the fact most often missing — who the asker is, then where (only
-    when the clause is a province's or a city's: a national one applies everywhere) — and
+    when the clause is a province's or a city's: a national one applies everywhere), then
+    whether the conditions are met, unless the asker has answered that already — and
     its quick-reply choices: the groups the clause names first, then those offered in
     ``corpus/domain/groups.yaml``."""
     if not facts.get("groups") and not facts.get("employment_status"):
@@ -150,7 +154,20 @@ def follow_up(facts: dict[str, Any], clause: str = "", regional: bool = True
         return ("您属于哪类人员？", [vocabulary.short(n) for n in choices[:MAX_CHOICES]])
     if regional and not any(facts.get(k) for k in ("province", "city", "county")):
         return ("您在哪个省、市？", [])
-    return ("您是否符合上面的条件？", ["符合", "不符合", "不清楚"])
+    if confirmation is not None:
+        return None, []
+    return (CONDITIONS_QUESTION, [MEETS, FAILS, UNSURE])
+
+
+def confirmation(facts: dict[str, Any], question: str) -> str | None:
+    """The asker's own answer (符合 / 不符合 / 不清楚) to whether they meet the conditions
+    of ``question`` — only that question: another question has other conditions."""
+    said = facts.get("conditions_answer")
+    if not isinstance(said, dict) or search_text(str(said.get("question", ""))) \
+            != search_text(question):
+        return None
+    reply = search_text(str(said.get("reply", ""))).strip()
+    return reply if reply in (MEETS, FAILS, UNSURE) else None
 
 
 def noted(facts: dict[str, Any]) -> str:

@@ -87,7 +87,51 @@ def test_a_quick_reply_records_the_fact_and_answers_again(chats, shipped_setting
     history = chats.history(sid)
     assert [t["role"] for t in history] == ["user", "assistant"] * 2
     facts = _facts(shipped_settings, sid)
-    assert first.quick_replies[0] in (facts.get("groups") or []) or facts.get("answered")
+    assert first.quick_replies[0] in (facts.get("groups") or []) or facts.get("conditions_answer")
+
+
+def _asked_about_conditions(chats: Conversations) -> tuple[str, object]:
+    """A question whose answer lists conditions and asks whether the asker meets them."""
+    sid = chats.start()
+    first = chats.say(sid, "我是失业人员，在南昌，能领失业保险金吗？")
+    assert first.verdict == "conditional" and first.follow_up == "您是否符合上面的条件？"
+    return sid, first
+
+
+@pytest.mark.parametrize(("reply", "verdict"), [("符合", "yes"), ("不符合", "no")])
+def test_meeting_the_conditions_or_not_settles_the_verdict(chats, reply, verdict) -> None:
+    sid, first = _asked_about_conditions(chats)
+    again = chats.say(sid, reply)
+    assert again.verdict == verdict and again.follow_up is None
+    assert again.citations[0].quote == first.citations[0].quote  # the same clause decides
+    lead = "可以。" if verdict == "yes" else "不可以。"
+    assert lead in again.answer.splitlines()[1]
+    assert "缴费义务满1年" in again.answer  # the conditions the asker said they meet or not
+
+
+def test_not_knowing_leaves_it_open_and_is_not_asked_again(chats) -> None:
+    sid, _ = _asked_about_conditions(chats)
+    again = chats.say(sid, "不清楚")
+    assert again.verdict == "conditional" and again.follow_up is None
+
+
+def test_a_bare_reply_settles_only_its_own_question(chats) -> None:
+    sid, _ = _asked_about_conditions(chats)
+    chats.say(sid, "符合")
+    later = chats.say(sid, "失业人员能参加职业培训吗？")
+    assert later.verdict != "no"  # 「符合」 is not read as part of the new question
+    assert not later.answer.startswith("可以。按您说的")
+
+
+def test_a_group_chosen_from_the_chips_is_read_with_the_question(chats) -> None:
+    """After 「退役军人」 the question is answered for a veteran, and the next follow-up
+    asks something else."""
+    sid = chats.start()
+    first = chats.say(sid, "能参加政府补贴的职业技能培训吗？")
+    assert first.follow_up == "您属于哪类人员？" and "退役军人" in first.quick_replies
+    again = chats.say(sid, "退役军人")
+    assert again.follow_up != first.follow_up
+    assert any("退役军人" in c.quote for c in again.citations)
 
 
 def test_a_short_follow_up_keeps_asking_for_a_verdict(chats) -> None:

@@ -4,6 +4,7 @@ thresholds, places, prohibitions, conditions — never a word from one question.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -11,7 +12,7 @@ from typing import Any
 from assistant.reading.clause import CLAUSE_CUES, ClauseReading
 from assistant.reading.cues import clause_cue
 from assistant.reading.figures import answers_figure
-from assistant.reading.question import QuestionReading
+from assistant.reading.question import QuestionReading, asked_act
 from assistant.reading.scope import Scope
 from assistant.reading.thresholds import Comparison
 from corpus.normalize import search_text
@@ -33,6 +34,14 @@ def _share_in(part: str, text: str) -> float:
 
 
 _STATEMENT_FULL = 40  # characters of self-description beyond which more says no more
+# Chinese legal drafting puts a grant's condition in a topic phrase closed by 的 (实施就业
+# 歧视的，劳动者可以…; 对残疾人从事个体经营的，应当…): whether the asker's words carry
+# that phrase tells 「可以」 (the asker said it) from 「要看条件」 (the asker did not).
+_CONDITION_PHRASE = re.compile(r"[^，,；;。：:、]{3,40}的(?=[，,])")
+
+
+def condition_phrases(sentence: str) -> list[str]:
+    return [m.group(0)[:-1] for m in _CONDITION_PHRASE.finditer(sentence)]
 
 
 @dataclass
@@ -47,8 +56,9 @@ class Reading:
 
 
 def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
-                     comparison: Comparison, conflicts: list[tuple[str, str]] | None = None
-                     ) -> dict[str, float]:
+                     comparison: Comparison, conflicts: list[tuple[str, str]] | None = None,
+                     said: str = "") -> dict[str, float]:
+    """``said``: everything the asker has said in this conversation, the question included."""
     f: dict[str, float] = {
         "q_first_person": float(q.first_person),
         "q_family": float(bool(q.family)),
@@ -86,6 +96,17 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     f["entity_conflict"] = float(bool(conflicts))
     f["grant_only"] = float(bool(c.cues["grant"]) and not c.cues["condition"]
                             and not c.cues["prohibition"])
+    # The clause states the very act asked about (…纳入“两个目录一系统” / 能否将…纳入…):
+    # a rule's own words, asked back, lean "yes" unless a condition goes unsaid.
+    act = asked_act(q.text)
+    f["ask_in_sentence"] = _share_in(act, sentence)
+    f["ask_in_passage"] = _share_in(act, search_text(c.hit.text))
+    phrases = condition_phrases(sentence)
+    if phrases:
+        covered = min(_share_in(p, said or q.text) for p in phrases)
+        f["cond_phrase"] = 1.0
+        f["cond_said"] = covered
+        f["cond_said_most"] = float(covered >= 0.5)
     # Which policy words the answering sentence uses: the model learns that 符合条件的
     # leans "it depends" and 鼓励 leans "yes" from the team's data, word by word.
     for name, words in c.cues.items():

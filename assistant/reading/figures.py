@@ -15,7 +15,8 @@ from corpus.normalize import search_text
 
 # question cue list → the quantity units that answer it
 ANSWERED_BY: dict[str, tuple[str, ...]] = {
-    "asks_money": ("yuan",),
+    # a sum is often set as a multiple of another ("处骗取金额1倍以上3倍以下的罚款")
+    "asks_money": ("yuan", "times"),
     "asks_period": ("month", "day", "hour"),
     "asks_count": ("person", "count", "hour"),
     "asks_share": ("%",),

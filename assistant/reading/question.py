@@ -17,6 +17,9 @@ from corpus.normalize import search_text
 _CLAUSE = re.compile(r"[^，,。！!？?；;：:\n]+[？?]?")
 # How far before a sentence-final particle the verb of the ask may stand (…能免费学电焊吗).
 _ASK_SPAN = 16
+# A verb doubled around 不 (发不发, 管不管, 愿不愿意) is Chinese's own yes/no form, whatever
+# the verb; listing verbs one by one (给不给, 让不让…) never ends.
+_A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 _NEGATED_OBJECT = 10
 _SELF_STATUS = ("家属", "家人", "亲戚")
 
@@ -43,7 +46,7 @@ def clauses(text: str) -> list[str]:
 
 def _is_yes_no_clause(clause: str) -> bool:
     bare = clause.rstrip("？?～~。.！! ")
-    if question_cue("asks_verdict").any(bare):
+    if question_cue("asks_verdict").any(bare) or _A_NOT_A.search(bare.replace("不不", "")):
         return True
     asked = clause.rstrip("～~ ").endswith(("？", "?"))
     for particle in question_cue("verdict_final").words:
@@ -63,6 +66,21 @@ def _asking_index(parts: list[str]) -> int:
     """The last yes/no clause is the ask; with none, the last clause."""
     return next((i for i in range(len(parts) - 1, -1, -1) if _is_yes_no_clause(parts[i])),
                 len(parts) - 1)
+
+
+def _asking_clause(text: str) -> str:
+    parts = clauses(text)
+    return parts[_asking_index(parts)] if parts else text
+
+
+def asked_act(text: str) -> str:
+    """What the ask is about: the asking clause without its asking and first-person words
+    ("企业能否自行对职工进行技能等级评价" → "企业自行对职工进行技能等级评价")."""
+    act = _asking_clause(text)
+    words = [*question_cue("asks_verdict").words, *question_cue("first_person").words]
+    for word in sorted(words, key=len, reverse=True):
+        act = act.replace(word, "")
+    return act
 
 
 def statement(text: str) -> str:
@@ -115,7 +133,8 @@ def _relatives_for_the_asker(s: str) -> list[str]:
 
 def read_question(question: str) -> QuestionReading:
     s = search_text(question)
-    verdict = asks_verdict(s) and not question_cue("cost").any(s)
+    verdict = asks_verdict(s) and (not question_cue("cost").any(s)
+                                   or question_cue("permission").any(_asking_clause(s)))
     if verdict:
         form = "verdict"
     elif question_cue("definition").any(s):

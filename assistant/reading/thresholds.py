@@ -23,11 +23,14 @@ _UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("mo
           "天": ("day", 1.0), "日": ("day", 1.0), "课时": ("hour", 1.0), "学时": ("hour", 1.0),
           "小时": ("hour", 1.0), "元": ("yuan", 1.0), "万元": ("yuan", 10000.0),
           "亿元": ("yuan", 1e8), "所": ("count", 1.0), "家": ("count", 1.0),
-          "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0)}
+          "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0),
+          "倍": ("times", 1.0)}
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 _MULTIPLIERS = {"千": 1e3, "万": 1e4, "亿": 1e8}
-_QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))|(?P<n>{_NUMBER})\s*(?P<mult>[千万亿])?"
-                       rf"\s*(?P<unit>{_UNIT})")
+# "半年" is a duration ("失业半年了"); "上半年", "每半年" name a part of a year or a rate.
+_QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))"
+                       rf"|(?<![上下前后每多])(?P<half>半)(?P<hunit>年|个月)"
+                       rf"|(?P<n>{_NUMBER})\s*(?P<mult>[千万亿])?\s*(?P<unit>{_UNIT})")
 _AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过", "高于", "大于")
 _AT_MOST_BEFORE = ("不超过", "不高于", "最高", "最多", "低于", "少于", "未满", "不满")
 _AT_LEAST_AFTER = ("以上", "及以上", "或以上")
@@ -35,6 +38,7 @@ _AT_MOST_AFTER = ("以下", "以内", "之内")
 # "一年零两个月", "1年3个月": one duration written in two parts
 _JOINS = re.compile(r"(零|又|零头)?")
 _CONTEXT = 20
+_CALENDAR_YEAR = 1000
 _NEAR = 5
 
 
@@ -82,12 +86,14 @@ def quantities(text: str) -> list[Quantity]:
     for m in _QUANTITY.finditer(s):
         if m.group("pct"):
             value, unit, factor = chinese_number(m.group("pct")), "%", 1.0
+        elif m.group("half"):
+            value, (unit, factor) = 0.5, _UNITS[m.group("hunit")]
         else:
             value = chinese_number(m.group("n"))
             unit, factor = _UNITS[m.group("unit")]
             factor *= _MULTIPLIERS.get(m.group("mult") or "", 1.0)
-        if value is None:
-            continue
+        if value is None or (m.group("unit") == "年" and value >= _CALENDAR_YEAR):
+            continue  # 2023年 is a date, not a duration
         amount = value * factor
         if m.group("unit") == "年" and s[m.end():m.end() + 1] == "半":
             amount += 6  # 一年半
@@ -168,4 +174,4 @@ def _show(value: float, unit: str) -> str:
         return f"{value / 12:g}年"
     return {"%": f"{number}%", "month": f"{number}个月", "year_old": f"{number}岁",
             "person": f"{number}人", "day": f"{number}天", "hour": f"{number}学时",
-            "yuan": f"{number}元"}.get(unit, number)
+            "yuan": f"{number}元", "times": f"{number}倍"}.get(unit, number)
