@@ -223,12 +223,12 @@ class Assistant:
         cands = candidates(retrieved, terms, index.bm25, norm, self._records,
                            q.form in ("number", "date"), cosines, agreements)
         hits = rerank(cands) + retrieved[len(cands):]
-        clause = read_clause(hits[:5], terms, index.bm25, figures_wanted(norm, q.form))
+        said = search_text(" ".join([*context[-CONTEXT_TURNS:], text]))
+        clause = read_clause(hits[:5], terms, index.bm25, figures_wanted(norm, q.form), said)
         record = self._record(clause.hit.chunk_id) if clause else None
         scope = read_scope(record.region if record else None, facts, norm)
         # The asker's figures may stand in earlier turns (「一共交了8个月」…「那我能领吗」).
-        comparison = compare(search_text(" ".join([*context[-CONTEXT_TURNS:], text])),
-                             clause.hit.text if clause else "")
+        comparison = compare(said, clause.hit.text if clause else "")
         topic = " ".join([*context[-1:], text]) if len(norm) <= FOLLOW_UP_CHARS else text
         check = assess(topic, hits[:5], index.bm25)
         intent = classify(text, context)
@@ -242,7 +242,6 @@ class Assistant:
             a_features.update(agreement(self.searcher.embedder.encode_queries([norm])[0],
                                         self._sentence_vectors(clause.sentence)))
         conflicts = conflict(q.text, clause.sentence) if clause else []
-        said = search_text(" ".join([*context[-CONTEXT_TURNS:], text]))
         v_features = verdict_features(q, clause, scope, comparison, conflicts, said)
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
                              check, a_features, v_features, cands, intent, conflicts)

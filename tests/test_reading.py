@@ -13,7 +13,7 @@ from assistant.reading.entities import conflict
 from assistant.reading.figures import answers_figure
 from assistant.reading.question import read_question
 from assistant.reading.scope import read_scope
-from assistant.reading.thresholds import compare
+from assistant.reading.thresholds import compare, within
 from corpus.errors import InvalidInput
 from corpus.normalize import search_text
 
@@ -61,6 +61,12 @@ def test_stated_figures_against_thresholds(question: str, clause: str, meets: in
                                            fails: int) -> None:
     result = compare(question, clause)
     assert (result.meets, result.fails) == (meets, fails)
+
+
+@pytest.mark.parametrize(("question", "clause", "inside"), CASES["within"])
+def test_which_step_of_a_schedule_a_stated_figure_falls_in(question: str, clause: str,
+                                                          inside: bool) -> None:
+    assert within(question, clause) is inside
 
 
 @pytest.mark.parametrize(("region", "facts", "question", "relation"), CASES["scope"])
@@ -190,3 +196,23 @@ def test_meaning_agreement_is_the_cosine_split_by_dimension() -> None:
     vectors("第一条 为了规范职业培训，制定本条例。")
     vectors("第一条 为了规范职业培训，制定本条例。")
     assert Counting.calls == 1
+
+
+@pytest.mark.parametrize(("said", "quoted"), [("我交了三年", 0), ("我交了六年", 1),
+                                              ("交了十几年了", 0), ("", 0)])
+def test_an_asker_who_states_a_figure_is_answered_by_their_step_of_a_schedule(
+        said: str, quoted: int) -> None:
+    """「交了六年」 is answered by the 5–10-year step; 「十几年」 states no figure it can
+    compare, and then the best-matching sentence stays."""
+    from assistant.reading.clause import figures_wanted, read_clause
+    from corpus.bm25 import BM25
+    from corpus.search import SearchHit
+
+    steps = ["累计缴费时间满1年不足5年的，领取失业保险金的期限最长为12个月；",
+             "累计缴费时间满5年不足10年的，领取失业保险金的期限最长为18个月；"]
+    hit = SearchHit("c1", "d1", "失业保险条例", "第十七条", "".join(steps), 9.0)
+    bm25 = BM25.build([["缴费", "失业保险金", "期限"], ["期限"], ["培训"]])
+    terms = {"失业保险金", "期限", "缴费"}
+    read = read_clause([hit], terms, bm25, figures_wanted("失业金能领多久", "number"),
+                       search_text(f"{said}，失业金能领多久"))
+    assert read is not None and read.sentence == steps[quoted]

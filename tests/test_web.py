@@ -138,6 +138,29 @@ def test_a_follow_up_question_offers_quick_reply_chips(service: str, browser) ->
     page.close()
 
 
+def test_the_meets_conditions_chip_settles_the_answer(service: str, browser) -> None:
+    """A worker who taps 「符合」 under 「您是否符合上面的条件？」 gets 「可以」 with the
+    conditions they said they meet, and is not asked the same question again."""
+    page = browser.new_page()
+    page.goto(f"{service}/demo")
+    page.get_by_role("button", name="政策咨询").click()
+    _ask(page, "我是失业人员，在南昌，能领失业保险金吗？")
+    page.locator(".jnt-chips button", has_text="不符合").wait_for()
+    before = page.locator(".jnt-bot").count()
+    page.locator(".jnt-chips button").filter(has_text="符合").first.click()
+    reply = page.locator(".jnt-bot").nth(before)
+    reply.wait_for()
+    page.wait_for_function(
+        "n => { const r = document.querySelectorAll('.jnt-bot')[n];"
+        " return r && !r.hasAttribute('aria-busy') && r.textContent.length > 0; }",
+        arg=before, timeout=60_000)
+    text = reply.inner_text()
+    assert "可以。" in text and "缴费义务满1年" in text
+    assert page.locator(".jnt-ask").is_hidden() and page.locator(".jnt-chips button").count() == 0
+    _shot(page, "widget-meets-conditions")
+    page.close()
+
+
 def test_widget_conversation_in_traditional(service: str, browser) -> None:
     """The reply's first sentence answers; the follow-up question stands above its chips;
     citation cards do not repeat the reply's text; a Traditional session gets Traditional

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from assistant.evidence import Quote, clause_sentences, score_sentence
 from assistant.reading.cues import clause_cue
 from assistant.reading.figures import ANSWERED_BY, asked, held
+from assistant.reading.thresholds import within
 from corpus.bm25 import BM25
 from corpus.normalize import search_text
 from corpus.search import SearchHit
@@ -41,28 +42,39 @@ def figures_wanted(question: str, form: str) -> set[str]:
     return kinds
 
 
-def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str]
+def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str], said: str = ""
           ) -> tuple[float, str] | None:
-    """The sentence carrying most of the question's vocabulary — or, for a question after a
-    figure, one nearly as relevant that states a figure of the asked kind (「比例不得低于…
-    1.5%」, not the 「按照一定比例」 before it)."""
-    scored = [(score_sentence(s, terms, bm25), s) for s in found]
+    """The sentence carrying most of the question's vocabulary — or one nearly as relevant
+    that fits better: for a question after a figure, one stating a figure of the asked kind
+    (「比例不得低于…1.5%」, not the 「按照一定比例」 before it); for an asker who stated a
+    figure, the step of a graduated schedule that figure falls in (交了六年 → 「满5年不足10年
+    的…18个月」, not the 「满1年不足5年」 step before it)."""
+    # equal scores go to the earlier sentence: a schedule's first step, a rule before its
+    # exceptions
+    scored = [(score_sentence(s, terms, bm25), -i, s) for i, s in enumerate(found)]
     if not scored:
         return None
     best = max(scored)
+    close = [x for x in scored if x[0] >= FIGURE_SHARE * best[0]]
+    if said:
+        fitting = [x for x in close if within(said, x[2])]
+        if fitting:
+            close = fitting
+            best = max(fitting)
     if wanted:
-        figured = [(score, s) for score, s in scored
-                   if score >= FIGURE_SHARE * best[0] and held(s) & wanted]
+        figured = [x for x in close if held(x[2]) & wanted]
         if figured:
-            return max(figured)
-    return best
+            best = max(figured)
+    return best[0], best[2]
 
 
 def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25,
-                wanted: set[str] | frozenset[str] = frozenset()) -> ClauseReading | None:
+                wanted: set[str] | frozenset[str] = frozenset(), said: str = ""
+                ) -> ClauseReading | None:
     """The reranker has chosen the answering passage (``hits[0]``); its best sentence is the
     clause, and the next passages' best sentences follow it. ``wanted``: the figure kinds
-    that answer the question (:func:`figures_wanted`)."""
+    that answer the question (:func:`figures_wanted`); ``said``: everything the asker said,
+    for the figures they stated."""
     # a passage that holds nothing but its document's title cannot answer
     readable = [(h, found) for h in hits if (found := clause_sentences(h))]
     if readable:
@@ -71,7 +83,7 @@ def read_clause(hits: list[SearchHit], terms: set[str], bm25: BM25,
         return None
     quotes = []
     for hit, found in (readable or [(h, []) for h in hits])[:3]:
-        best = _best(found, terms, bm25, set(wanted))
+        best = _best(found, terms, bm25, set(wanted), said)
         if best:
             quotes.append(Quote(hit, best[1], best[0]))
     if not quotes or quotes[0].hit is not hits[0]:

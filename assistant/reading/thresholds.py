@@ -31,8 +31,14 @@ _MULTIPLIERS = {"千": 1e3, "万": 1e4, "亿": 1e8}
 _QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))"
                        rf"|(?<![上下前后每多])(?P<half>半)(?P<hunit>年|个月)"
                        rf"|(?P<n>{_NUMBER})\s*(?P<mult>[千万亿])?\s*(?P<unit>{_UNIT})")
-_AT_LEAST_BEFORE = ("不低于", "不少于", "达到", "满", "至少", "超过", "高于", "大于")
-_AT_MOST_BEFORE = ("不超过", "不高于", "最高", "最多", "低于", "少于", "未满", "不满")
+_AT_LEAST_BEFORE = ("不低于", "不少于", "不得低于", "不得少于", "达到", "满", "至少", "超过",
+                    "高于", "大于", "最低", "最少")
+_AT_MOST_BEFORE = ("不超过", "不高于", "不得超过", "不得高于", "不得多于", "最高", "最多",
+                   "最长", "低于", "少于", "未满", "不满", "不足")
+# the longest word before a figure decides: 不得低于 is a floor though it ends in 低于
+_BOUND_BEFORE = sorted([(w, True) for w in _AT_LEAST_BEFORE]
+                       + [(w, False) for w in _AT_MOST_BEFORE],
+                       key=lambda pair: len(pair[0]), reverse=True)
 _AT_LEAST_AFTER = ("以上", "及以上", "或以上")
 _AT_MOST_AFTER = ("以下", "以内", "之内")
 # "一年零两个月", "1年3个月": one duration written in two parts
@@ -113,10 +119,13 @@ def thresholds(clause: str) -> list[Threshold]:
         before = s[max(0, q.start - 4):q.start]
         after = s[q.start:q.start + 14]
         tail = after[re.match(rf"(?:百分之)?(?:{_NUMBER})\s*(?:{_UNIT})?", after).end():]  # type: ignore[union-attr]
-        if any(before.endswith(w) for w in _AT_LEAST_BEFORE) or tail.startswith(_AT_LEAST_AFTER):
-            out.append(Threshold(q.value, q.unit, True, q.before))
-        elif any(before.endswith(w) for w in _AT_MOST_BEFORE) or tail.startswith(_AT_MOST_AFTER):
-            out.append(Threshold(q.value, q.unit, False, q.before))
+        bound = next((at_least for w, at_least in _BOUND_BEFORE if before.endswith(w)), None)
+        if bound is None and tail.startswith(_AT_LEAST_AFTER):
+            bound = True
+        elif bound is None and tail.startswith(_AT_MOST_AFTER):
+            bound = False
+        if bound is not None:
+            out.append(Threshold(q.value, q.unit, bound, q.before))
     return out
 
 
@@ -166,6 +175,21 @@ def compare(question: str, clause: str) -> Comparison:
             sign = "不低于" if best.at_least else "不超过"
             detail.append(f"{_show(q.value, q.unit)}，而规定要求{sign}{_show(best.value, q.unit)}")
     return Comparison(meets, fails, detail)
+
+
+def within(question: str, clause: str) -> bool:
+    """Every limit the clause sets in the unit of a figure the asker states holds for that
+    figure, and there is at least one: "交了六年" is within "满5年不足10年", not within
+    "满1年不足5年" — how a graduated schedule's step for this asker is found."""
+    stated = quantities(question)
+    limits = thresholds(clause)
+    checked = False
+    for q in stated:
+        for t in (t for t in limits if t.unit == q.unit):
+            checked = True
+            if not (q.value >= t.value if t.at_least else q.value <= t.value):
+                return False
+    return checked
 
 
 def _show(value: float, unit: str) -> str:
