@@ -36,7 +36,10 @@ HELD_OUT_SHARE = 5  # one group in five is held out
 FALSE_YES_TARGET = 0.04
 NO_MIN_GRID = (0.3, 0.4, 0.5, 0.6)
 NO_MIN_COST = 0.01
-REFUSED_TARGET = 0.03
+# Cross-validated refusals of answerable questions ran 1–1.5 points under what the dev set
+# and the team's 40 untrained questions saw (3% CV → 4.2% dev); 2.5% keeps those under 5%
+# at a cost of about 1.5 points of held-out abstention (session 7).
+REFUSED_TARGET = 0.025
 C_GRID = (0.3, 1.0, 3.0, 10.0)
 # The reranker's hand-named readings fit alike at C 1 or 10; its 384 meaning parts need
 # the looser fit (held-out top-1 0.785 at C 1, 0.796 at C 10).
