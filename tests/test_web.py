@@ -70,6 +70,11 @@ def _ask(page, question: str) -> object:
     before = page.locator(".jnt-bot").count()
     page.fill("#jnt-input", question)
     page.keyboard.press("Enter")
+    return _reply(page, before)
+
+
+def _reply(page, before: int) -> object:
+    """The bot's message after the first ``before`` ones, once it has finished arriving."""
     reply = page.locator(".jnt-bot").nth(before)
     reply.wait_for()
     page.wait_for_function(
@@ -148,13 +153,7 @@ def test_the_meets_conditions_chip_settles_the_answer(service: str, browser) -> 
     page.locator(".jnt-chips button", has_text="不符合").wait_for()
     before = page.locator(".jnt-bot").count()
     page.locator(".jnt-chips button").filter(has_text="符合").first.click()
-    reply = page.locator(".jnt-bot").nth(before)
-    reply.wait_for()
-    page.wait_for_function(
-        "n => { const r = document.querySelectorAll('.jnt-bot')[n];"
-        " return r && !r.hasAttribute('aria-busy') && r.textContent.length > 0; }",
-        arg=before, timeout=60_000)
-    text = reply.inner_text()
+    text = _reply(page, before).inner_text()
     assert "可以。" in text and "缴费义务满1年" in text
     assert page.locator(".jnt-ask").is_hidden() and page.locator(".jnt-chips button").count() == 0
     _shot(page, "widget-meets-conditions")
