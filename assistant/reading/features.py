@@ -76,11 +76,12 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     if c is None:
         return f
     sentence = search_text(c.sentence)
+    passage = search_text(c.hit.text)
     if len(q.statement) >= 2:
         # how much the asker says of themselves, and how much of it the clause speaks of
         f["stmt_len"] = min(len(q.statement), _STATEMENT_FULL) / _STATEMENT_FULL
         f["stmt_in_sentence"] = _share_in(q.statement, sentence)
-        f["stmt_in_passage"] = _share_in(q.statement, search_text(c.hit.text))
+        f["stmt_in_passage"] = _share_in(q.statement, passage)
     else:
         f["stmt_none"] = 1.0
     for name in CLAUSE_CUES:
@@ -100,7 +101,7 @@ def verdict_features(q: QuestionReading, c: ClauseReading | None, scope: Scope,
     # a rule's own words, asked back, lean "yes" unless a condition goes unsaid.
     act = asked_act(q.text)
     f["ask_in_sentence"] = _share_in(act, sentence)
-    f["ask_in_passage"] = _share_in(act, search_text(c.hit.text))
+    f["ask_in_passage"] = _share_in(act, passage)
     phrases = condition_phrases(sentence)
     if phrases:
         covered = min(_share_in(p, said or q.text) for p in phrases)
