@@ -1,7 +1,7 @@
 """Answer evaluation on a policy-QA file, scored as ``shared/eval/README.md`` says:
-citation coverage, abstention and refusals, verdict accuracy with its confusion matrix and
-the false-yes rate, reply length, and the reply's script — overall and per type, script
-and style. An item that raises is counted as an error and the run goes on."""
+citation coverage, abstention and refusals, verdict accuracy with its confusion matrix,
+the false-yes and yes-on-conditional rates, reply length, and the reply's script — overall
+and per type, script and style. An item that raises is counted as an error and the run goes on."""
 
 from __future__ import annotations
 
@@ -57,6 +57,7 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unanswerable = [r for r in ok if not r["answerable"]]
     judged = [r for r in ok if r["expected_verdict"] in VERDICTS]
     noes = [r for r in judged if r["expected_verdict"] == "no"]
+    depends = [r for r in judged if r["expected_verdict"] == "conditional"]
     answered = [r["length"] for r in ok if not r["abstained"]]
     return {
         "items": len(rows), "errors": len(rows) - len(ok),
@@ -67,6 +68,10 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
                          / len(judged), 4) if judged else None,
         "false_yes": round(sum(r["verdict"] == "yes" for r in noes) / len(noes), 4)
         if noes else None,
+        # 「可以」 where the files say it depends: as wrong a yes as one to a "no" question, and
+        # a lower yes threshold can buy verdict accuracy with it while false yes stays put.
+        "yes_on_conditional": round(sum(r["verdict"] == "yes" for r in depends)
+                                    / len(depends), 4) if depends else None,
         "reply_p90": _p90(answered),
         "script_ok": _share(ok, "script_ok"),
     }
