@@ -272,3 +272,22 @@ def test_console_sign_in_match_why_not_compare_and_export(service: str, browser,
     page.locator("#why").filter(has_text="没有").wait_for()
     _shot(page, "console-eligibility")
     page.close()
+
+
+def test_a_second_question_waits_until_the_first_is_answered(service: str, browser) -> None:
+    """Sent while the first is on its way, a follow-up would be read without it; it stays in
+    the input instead, and a placeholder shows the first is being looked up."""
+    page = browser.new_page()
+    page.goto(f"{service}/demo")
+    page.get_by_role("button", name="政策咨询").click()
+    before = page.locator(".jnt-bot").count()
+    page.fill("#jnt-input", "失业保险交满一年，被辞退了，能领失业保险金吗？")
+    page.keyboard.press("Enter")
+    page.fill("#jnt-input", "那我老婆呢")
+    page.keyboard.press("Enter")
+    assert page.locator(".jnt-user").count() == 1
+    assert page.input_value("#jnt-input") == "那我老婆呢"
+    reply = _reply(page, before)
+    assert "失业保险" in reply.inner_text() or "失業保險" in reply.inner_text()
+    assert page.locator(".jnt-user").count() == 1
+    page.close()

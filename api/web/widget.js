@@ -62,11 +62,11 @@
     "zh-Hans": {basis: "依据", helpful: "这个回答有帮助吗？", up: "有帮助", down: "没帮助",
                 thanks: "谢谢您的反馈。", failed: "反馈没有发送成功。", chips: "快捷回复", send: "发送",
                 title: "技能通 · 职业培训政策咨询", placeholder: "例如：我当过兵，能参加补贴培训吗？",
-                input: "输入您的问题", close: "关闭对话"},
+                input: "输入您的问题", close: "关闭对话", waiting: "正在查找相关政策…"},
     "zh-Hant": {basis: "依據", helpful: "這個回答有幫助嗎？", up: "有幫助", down: "沒幫助",
                 thanks: "謝謝您的回饋。", failed: "回饋沒有發送成功。", chips: "快捷回覆", send: "發送",
                 title: "技能通 · 職業培訓政策諮詢", placeholder: "例如：我當過兵，能參加補貼培訓嗎？",
-                input: "輸入您的問題", close: "關閉對話"}
+                input: "輸入您的問題", close: "關閉對話", waiting: "正在查找相關政策…"}
   };
   var labels = LABELS["zh-Hans"];
   var pending = el("p", {"class": "jnt-ask", "hidden": ""});
@@ -142,9 +142,9 @@
     return parts.slice(-2).join(" › ");
   }
 
-  function showReply(reply) {
+  // ``node``: the placeholder that stood for this reply while it was on its way.
+  function showReply(reply, node) {
     applyLabels(LABELS[reply.script] || LABELS["zh-Hans"]);
-    var node = addMessage("", "bot");
     reveal(node, reply.answer || "", function () {
       (reply.citations || []).forEach(function (c, i) {
         var d = el("details", {"class": "jnt-cite"});
@@ -184,21 +184,29 @@
     });
   }
 
+  // One question at a time: a second one sent before the first is answered would be read
+  // without it (「那我老婆呢」 before 「能领失业金吗」 is back), so it stays in the input.
+  var busy = false;
+
   function ask(text) {
     text = (text || "").trim();
-    if (!text) return;
+    if (!text || busy) return;
+    busy = true;
     addMessage(text, "user");
     chips.textContent = "";
     pending.hidden = true;
     input.value = "";
     send.disabled = true;
+    var node = addMessage(labels.waiting, "bot");
+    node.setAttribute("aria-busy", "true");
     ensureSession()
       .then(function (s) { return api("/v1/chat/sessions/" + s.id + "/messages", {text: text}); })
-      .then(showReply, function (err) {
+      .then(function (reply) { showReply(reply, node); }, function (err) {
         if (err.status === 401 || err.status === 404) { session = null; sessionStorage.removeItem(STORE); }
-        addMessage(err.message, "bot");
+        node.textContent = err.message;
+        node.removeAttribute("aria-busy");
       })
-      .then(function () { send.disabled = false; input.focus(); });
+      .then(function () { busy = false; send.disabled = false; input.focus(); });
   }
 
   function open() {
