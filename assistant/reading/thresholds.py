@@ -54,6 +54,7 @@ class Quantity:
     unit: str
     before: str  # the words just before the number (what it measures)
     start: int
+    after: str = ""  # the words right after it ("交了三年失业保险": what was paid for)
 
 
 @dataclass(frozen=True)
@@ -105,9 +106,11 @@ def quantities(text: str) -> list[Quantity]:
             amount += 6  # 一年半
         if (out and unit == "month" == out[-1].unit and m.group("unit") == "个月"
                 and _JOINS.fullmatch(s[last_end:m.start()])):
-            out[-1] = Quantity(out[-1].value + amount, unit, out[-1].before, out[-1].start)
+            out[-1] = Quantity(out[-1].value + amount, unit, out[-1].before, out[-1].start,
+                               _phrase_after(s, m.end()))
         else:
-            out.append(Quantity(amount, unit, _phrase_before(s, m.start()), m.start()))
+            out.append(Quantity(amount, unit, _phrase_before(s, m.start()), m.start(),
+                                _phrase_after(s, m.end())))
         last_end = m.end()
     return out
 
@@ -141,6 +144,18 @@ def _phrase_before(s: str, start: int) -> str:
     return window[cut + 1:] if cut >= 0 else window
 
 
+def _phrase_after(s: str, end: int) -> str:
+    window = s[end:end + _NEAR]
+    cut = min((i for i in (window.find(c) for c in "，,；;。：:（(") if i >= 0), default=-1)
+    return window[:cut] if cut >= 0 else window
+
+
+def _claim(limit: Threshold, stated: Quantity) -> int:
+    """How surely a stated figure is the one a limit is about, the words after it included
+    ("交了三年失业保险" is about 缴费; "失业半年了" is not)."""
+    return _affinity(limit.before, stated.before) + _shared(limit.before, stated.after)
+
+
 def _affinity(limit: str, stated: str) -> int:
     """How surely a stated figure measures what a limit measures: the words right before
     each number count most ("就业率68%" belongs to "就业率达到60%", not to "合格率")."""
@@ -156,17 +171,23 @@ class Comparison:
 
 def compare(question: str, clause: str) -> Comparison:
     """How many of the asker's figures meet or fail the clause's thresholds of the same
-    unit; a figure is matched to the threshold whose measured words it shares most."""
+    unit; a figure is matched to the threshold whose measured words it shares most, and
+    a threshold is held against the stated figure of its unit that speaks of the same
+    thing ("失业半年了，单位交了三年失业保险" against "缴费义务满1年": the three years)."""
     limits = thresholds(clause)
+    stated = quantities(question)
     meets = fails = 0
     detail: list[str] = []
-    for q in quantities(question):
+    for q in stated:
         same = [t for t in limits if t.unit == q.unit]
         if not same:
             continue
-        best = max(same, key=lambda t: _affinity(t.before, q.before))
-        if len(same) > 1 and _affinity(best.before, q.before) == 0:
+        best = max(same, key=lambda t: _claim(t, q))
+        if len(same) > 1 and _claim(best, q) == 0:
             continue  # several limits in this unit and nothing says which one is meant
+        rivals = [_claim(best, r) for r in stated if r is not q and r.unit == q.unit]
+        if rivals and (_claim(best, q) == 0 or _claim(best, q) < max(rivals)):
+            continue  # another of the asker's figures is the one this limit is about
         ok = q.value >= best.value if best.at_least else q.value <= best.value
         if ok:
             meets += 1
