@@ -1,14 +1,17 @@
 """Free text → occupation codes ("电焊" → 焊工 6-18-02-04, "开叉车的" → 起重装卸机械操作工).
 
-Three sources, in order of trust: the team's synonym table (what people actually say),
-official names and the classification's aliases found in the text, then embeddings of
-the text against each occupation's definition and main tasks. Each candidate says which
-source produced it, so a counselor can see why "带货主播" became 互联网营销师.
+Three sources: official names and the classification's aliases found in the text, the
+team's synonym table (what people actually say: 电焊, 开叉车), then embeddings of the text
+against each occupation's definition and main tasks. Where phrases of the text overlap,
+the longest wins and, at one span, the classification wins: 「挡车工」 is an alias of
+织布工, so the team's 车工 inside it does not make a weaver a lathe operator
+(tests/test_occupation_vocabulary.py audits the table against the classification). Each
+candidate says which source produced it, so a counselor can see why "带货主播" became
+互联网营销师.
 """
 
 from __future__ import annotations
 
-import re
 import threading
 from dataclasses import dataclass
 from functools import lru_cache
@@ -47,12 +50,40 @@ def synonym_table() -> dict[str, tuple[str, ...]]:
     return {search_text(k): tuple(v) for k, v in data.items()}
 
 
+# Where a phrase comes from, most trusted first: when two phrases of the text overlap, the
+# longer wins, and at the same span the classification wins over the team's table.
+_NAME, _ALIAS, _SYNONYM = 0, 1, 2
+
+
+@dataclass(frozen=True)
+class _Phrase:
+    source: int
+    found: tuple[Resolved, ...]
+
+
 @lru_cache(maxsize=1)
-def _name_pattern() -> re.Pattern[str]:
-    """Official names (≥ 2 characters), longest first, as one alternation."""
-    names = sorted({o.name for o in classification().occupations if len(o.name) >= 2},
-                   key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)))
+def _phrases() -> dict[str, tuple[_Phrase, ...]]:
+    """Every phrase the resolver looks for → what it names, per source.
+
+    Official names count from 2 characters; aliases from 3 (the alias column is a job-site
+    compilation, and its 2-character entries — 客服, 木工 — are too loose to name one
+    occupation on their own); synonyms as the team wrote them.
+    """
+    table = classification()
+    out: dict[str, list[_Phrase]] = {}
+    for occ in table.occupations:
+        if len(occ.name) >= 2:
+            hit = Resolved(occ.code, occ.name, 1.0, "name")
+            out.setdefault(search_text(occ.name), []).append(_Phrase(_NAME, (hit,)))
+    for alias, codes in _alias_index().items():
+        if len(alias) >= 3:
+            found = tuple(Resolved(c, table.by_code[c].name, 0.9, "alias") for c in codes)
+            out.setdefault(alias, []).append(_Phrase(_ALIAS, found))
+    for phrase, names in synonym_table().items():
+        occs = [table.find(n) for n in names]
+        found = tuple(Resolved(o.code, o.name, 1.0, "synonym") for o in occs if o)
+        out.setdefault(phrase, []).append(_Phrase(_SYNONYM, found))
+    return {k: tuple(sorted(v, key=lambda p: p.source)) for k, v in out.items()}
 
 
 @lru_cache(maxsize=1)
@@ -66,32 +97,34 @@ def _alias_index() -> dict[str, tuple[str, ...]]:
 
 
 @lru_cache(maxsize=1)
-def _phrases_longest_first() -> tuple[str, ...]:
-    return tuple(sorted(synonym_table(), key=len, reverse=True))
+def _longest_phrase() -> int:
+    return max(map(len, _phrases()))
 
 
-def _by_table(text: str) -> list[Resolved]:
-    """Synonym phrases in the text, longest first; a phrase inside a longer one is skipped."""
-    found: list[Resolved] = []
-    taken: list[tuple[int, int]] = []
-    for phrase in _phrases_longest_first():
-        start = text.find(phrase)
-        if start < 0 or any(a <= start < b for a, b in taken):
-            continue
-        taken.append((start, start + len(phrase)))
-        for name in synonym_table()[phrase]:
-            occ = classification().find(name)
-            if occ:
-                found.append(Resolved(occ.code, occ.name, 1.0, "synonym"))
-    return found
+def _named_in(text: str) -> list[Resolved]:
+    """The occupations the phrases of ``text`` name, in order of the text.
 
-
-def _by_name(text: str) -> list[Resolved]:
-    found = [classification().find(m.group()) for m in _name_pattern().finditer(text)]
-    out = [Resolved(o.code, o.name, 1.0, "name") for o in found if o]
-    for alias, codes in _alias_index().items():
-        if len(alias) >= 3 and alias in text:
-            out += [Resolved(c, classification().by_code[c].name, 0.9, "alias") for c in codes]
+    Every substring is looked up (texts are short; phrases are at most ~30 characters), then
+    the longest phrases are kept, and a phrase inside or across a kept one is dropped: in
+    「挡车工」 the alias 挡车工 (织布工) is kept and the name and synonym 车工 inside it are not.
+    At one span, names and aliases both count, and a synonym only when the classification
+    has nothing there.
+    """
+    table = _phrases()
+    spans = [(i, j) for i in range(len(text))
+             for j in range(i + 2, min(len(text), i + _longest_phrase()) + 1)
+             if text[i:j] in table]
+    spans.sort(key=lambda s: (s[0] - s[1], s[0]))
+    kept: list[tuple[int, int]] = []
+    for start, end in spans:
+        if all(end <= a or start >= b for a, b in kept):
+            kept.append((start, end))
+    out: list[Resolved] = []
+    for start, end in sorted(kept):
+        phrases = table[text[start:end]]
+        official = [p for p in phrases if p.source != _SYNONYM]
+        for phrase in official or phrases:
+            out += phrase.found
     return out
 
 
@@ -125,7 +158,7 @@ class OccupationResolver:
         """Only occupations the text names outright (synonym table, names, aliases): no
         embedding, so it costs microseconds."""
         norm = search_text(text or "")
-        return _dedupe(_by_table(norm) + _by_name(norm)) if norm.strip() else []
+        return _dedupe(_named_in(norm)) if norm.strip() else []
 
     def query_vector(self, text: str) -> np.ndarray:
         """The query embedding of ``text``, remembered: a counselor re-ranks the same

@@ -63,7 +63,7 @@ def classification() -> Classification:
         code = r["code"]
         major = names.get(code[:1] + "-00-00-00", "")
         middle = names.get(code[:4] + "-00-00", "")
-        aliases = tuple(a.strip() for a in (r.get("alias") or "").split(",") if a.strip())
+        aliases = _aliases(r.get("alias") or "", _MARKER.sub("", r["name"]))
         occupations.append(Occupation(
             code=code, name=_MARKER.sub("", r["name"]), definition=r["definition"] or "",
             tasks=r["tasks"] or "", aliases=aliases, digital="S" in flags, green="L" in flags,
@@ -73,6 +73,18 @@ def classification() -> Classification:
     for o in occupations:
         by_name.setdefault(o.name, o)
     return Classification(tuple(occupations), by_code, by_name)
+
+
+def _aliases(column: str, name: str) -> tuple[str, ...]:
+    """The alias column, with the occupation's own name written with its S / L marker
+    ("光伏组件制造工L") read as the name: the marker is a flag, not part of what people say."""
+    out = []
+    for alias in (a.strip() for a in column.split(",")):
+        if alias and _MARKER.sub("", alias) == name:
+            alias = name
+        if alias and alias not in out:
+            out.append(alias)
+    return tuple(out)
 
 
 def _new_occupation_codes() -> list[tuple[str, str]]:

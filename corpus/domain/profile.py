@@ -2,12 +2,13 @@
 eligibility rules and the matcher.
 
 Validation turns bad values into clear Chinese errors (an unknown region, an impossible
-age, an unknown group or certificate level); a missing value is not an error but an
-assumption the ranking states ("未说明能去多远，按本市及线上项目计"). Groups and levels are
-read through the shared vocabulary, so "农村妇女" and "中级工" mean the same to every
-package. Gender and ethnicity are never part of the profile: the matcher cannot rank by
-them. Only eligibility rules that a policy restricts by them see them, through
-``facts_from_profile``.
+age, an unknown group, certificate level or physical limit); a missing value is not an
+error but an assumption the ranking states ("未说明能去多远，按本市及线上项目计"). Groups,
+levels and physical limits are read through the shared vocabulary, so "农村妇女", "中级工"
+and "恐高" mean the same to every package. Gender and ethnicity are never part of the
+profile: the matcher cannot rank by them. Only eligibility rules that a policy restricts by
+them see them, through ``facts_from_profile``. Physical limits are for matching only: no
+eligibility rule reads them, so ``facts()`` leaves them out.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from corpus.domain.vocabulary import groups, levels
+from corpus.domain.vocabulary import groups, levels, physical_limits
 from corpus.errors import InvalidInput
 from corpus.regions import Region, regions
 
@@ -40,7 +41,7 @@ FIELDS = frozenset((
     "province", "city", "county", "groups", "age", "education", "employment_status",
     "current_occupation", "certificates", "skills_text", "interests_text",
     "preferred_industries", "mode", "max_hours", "schedule", "budget_yuan", "travel",
-    "hukou_province", "not_groups", "subject", "id", "name",
+    "hukou_province", "not_groups", "subject", "id", "name", "physical_limits", "constraints",
 ))
 
 
@@ -76,6 +77,9 @@ class Profile:
     schedule: str | None = None
     budget_yuan: float | None = None
     travel: str | None = None
+    # What the body cannot do for a whole shift (codes of physical_limits.yaml): from
+    # ``physical_limits``, and the physical entries of the shared schema's ``constraints``.
+    physical_limits: tuple[str, ...] = ()
     raw: dict[str, Any] = field(default_factory=dict)  # the profile minus ignored fields
 
     def facts(self) -> dict[str, Any]:
@@ -135,6 +139,7 @@ def parse_profile(data: Any, occupation_code: OccupationLookup | None = None) ->
         raise InvalidInput(f"出行范围“{travel}”无法识别，可选：{'、'.join(TRAVEL)}。",
                            code="bad_travel", detail={"travel": travel})
     p.travel = travel
+    p.physical_limits = _physical_limits(kept.get("physical_limits"), kept.get("constraints"))
     return p
 
 
@@ -176,6 +181,32 @@ def _groups(words: list[str]) -> tuple[str, ...]:
                                code="bad_group", detail={"group": word})
         out += [g for g in found if g not in out]
     return tuple(out)
+
+
+def _physical_limits(stated: Any, constraints: Any) -> tuple[str, ...]:
+    """Codes of the limits stated. Every ``physical_limits`` entry must name one (「不能久站」,
+    「恐高」, ``heights``); ``constraints`` (shared/schemas/worker_profile.md) also holds
+    limits that are not physical (只能晚上学), so there an entry that names none is left
+    to its other readers."""
+    vocabulary = physical_limits()
+    out: list[str] = []
+    for word in _limit_words(stated, "physical_limits"):
+        code = vocabulary.code(word)
+        if code is None:
+            names = "、".join(vocabulary.label(c) for c in vocabulary.codes)
+            raise InvalidInput(f"身体限制“{word}”无法识别，请逐项填写，可选：{names}。",
+                               code="bad_physical_limit", detail={"physical_limit": word})
+        out += [code] if code not in out else []
+    for word in _limit_words(constraints, "constraints"):
+        code = vocabulary.code(word)
+        out += [code] if code and code not in out else []
+    return tuple(out)
+
+
+def _limit_words(value: Any, name: str) -> list[str]:
+    if isinstance(value, str):
+        return [w.strip() for w in re.split(r"[,，;；、/]", value) if w.strip()]
+    return _strings(value, name)
 
 
 def _age(value: Any) -> int | None:

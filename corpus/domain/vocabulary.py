@@ -1,9 +1,11 @@
-"""The shared vocabulary of worker groups and skill levels, loaded from validated data.
+"""The shared vocabulary of worker groups, skill levels and physical limits, loaded from
+validated data.
 
-``groups.yaml`` and ``levels.yaml`` beside this module are the only lists of groups and
-levels in the product. Everything that needs them derives from here: the profile parser
-(``corpus/domain/profile.py``), the eligibility rules' fact registry, the chat reader
-(``assistant/facts.py``), the quick-reply chips, the matcher and the catalog importer. So
+``groups.yaml``, ``levels.yaml`` and ``physical_limits.yaml`` beside this module are the
+only lists of groups, levels and physical limits in the product. Everything that needs them
+derives from here: the profile parser (``corpus/domain/profile.py``), the eligibility rules'
+fact registry, the chat reader (``assistant/facts.py``), the quick-reply chips, the matcher
+and the catalog importer. So
 "农村妇女" means 妇女 to the matcher and to the eligibility check alike.
 """
 
@@ -22,6 +24,7 @@ from corpus.normalize import normal_form
 HERE = Path(__file__).parent
 GROUPS_FILE = HERE / "groups.yaml"
 LEVELS_FILE = HERE / "levels.yaml"
+LIMITS_FILE = HERE / "physical_limits.yaml"
 
 EMPLOYMENT_STATUSES = ("employed", "unemployed", "student", "graduate_unemployed",
                        "self_employed", "flexible")
@@ -229,4 +232,65 @@ def levels() -> LevelVocabulary:
         ladder=tuple(s.code for s in data.ladder),
         names={s.code: s.name for s in specs},
         spellings=spellings,
+    )
+
+
+# ------------------------------------------------------------------------------ physical limits
+
+
+class LimitSpec(_Strict):
+    code: str = Field(pattern=r"^[a-z_]+$")
+    label: str = Field(min_length=2)
+    aliases: list[str] = Field(default_factory=list)
+
+
+class LimitFile(_Strict):
+    limits: list[LimitSpec] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unambiguous(self) -> LimitFile:
+        seen: dict[str, str] = {}
+        for spec in self.limits:
+            for word in (spec.code, spec.label, *spec.aliases):
+                key = limit_key(word)
+                if not key:
+                    raise ValueError(f"limit {spec.code!r} has an empty spelling")
+                if seen.setdefault(key, spec.code) != spec.code:
+                    raise ValueError(f"limit spelling {word!r} names both {seen[key]} and "
+                                     f"{spec.code}")
+        return self
+
+
+def limit_key(value: str) -> str:
+    """A limit spelling's lookup key: normal form (NFKC, Simplified), no spaces."""
+    return re.sub(r"\s+", "", normal_form(value or ""))
+
+
+@dataclass(frozen=True)
+class LimitVocabulary:
+    codes: tuple[str, ...]  # in the data file's order
+    labels: dict[str, str]  # code → 不能久站 …
+    spellings: dict[str, str]  # every spelling (keyed) → code
+
+    def label(self, code: str) -> str:
+        return self.labels.get(code, code)
+
+    def code(self, value: str) -> str | None:
+        """The limit a profile entry names: an exact spelling, else the one limit whose
+        spellings occur in the sentence (「腰不好，不能久站」); None when none or several do."""
+        key = limit_key(value)
+        if key in self.spellings:
+            return self.spellings[key]
+        found = {code for word, code in self.spellings.items() if word in key}
+        return found.pop() if len(found) == 1 else None
+
+
+@lru_cache(maxsize=1)
+def physical_limits() -> LimitVocabulary:
+    data = LimitFile.model_validate(yaml.safe_load(LIMITS_FILE.read_text(encoding="utf-8")))
+    return LimitVocabulary(
+        codes=tuple(s.code for s in data.limits),
+        labels={s.code: s.label for s in data.limits},
+        spellings={limit_key(w): s.code for s in data.limits
+                   for w in (s.code, s.label, *s.aliases)},
     )
