@@ -25,11 +25,13 @@ from api.jobs import JobRunner
 from api.routers import (
     ask,
     auth,
+    cases,
     catalog,
     chat,
     documents,
     eligibility,
     feedback,
+    handout,
     jobs,
     match,
     occupations,
@@ -37,7 +39,6 @@ from api.routers import (
     programs,
     search,
     shortage,
-    shortlist,
     wechat,
 )
 from api.security import TokenBuckets, rate_keys
@@ -181,7 +182,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     marked = [Depends(_mark_route)]
     app.include_router(ops.router, dependencies=marked)
     for module in (search, ask, chat, feedback, auth, eligibility, match, programs,
-                   occupations, shortage, documents, catalog, jobs, shortlist, wechat):
+                   occupations, shortage, documents, catalog, jobs, handout, cases, wechat):
         app.include_router(module.router, prefix="/v1", dependencies=marked)
     app.include_router(pages.router)
     _handlers(app)

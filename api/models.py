@@ -1,4 +1,4 @@
-"""Service tables: counselor/admin accounts and background jobs.
+"""Service tables: counselor/admin accounts, background jobs and counselors' cases.
 
 They live on ``corpus.db.Base`` so ``get_engine`` creates them with the rest; import this
 module before the engine is first built (``api.deps`` does). Jobs are rows, not only
@@ -11,13 +11,15 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
+import assistant.store  # noqa: F401  (chat_sessions, which a case may point to)
 from corpus.db import Base
 
 ROLES = ("counselor", "admin")
 JOB_STATES = ("queued", "running", "done", "failed")
+CASE_OUTCOMES = ("未定", "已推荐", "已报名", "放弃", "已就业")
 
 
 def _now() -> dt.datetime:
@@ -59,3 +61,25 @@ class WechatBinding(Base):
     openid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     session_id: Mapped[str] = mapped_column(String(32))
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class Case(Base):
+    """A counselor's case: one worker, known here only by a pseudonymous reference
+    (``C-2026-000123``), never by name, ID-card or phone number."""
+
+    __tablename__ = "cases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    worker_ref: Mapped[str] = mapped_column(String(40), unique=True, index=True)
+    counselor_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    notes: Mapped[str] = mapped_column(Text, default="")
+    follow_up: Mapped[dt.date | None] = mapped_column(Date, nullable=True)
+    outcome: Mapped[str] = mapped_column(String(20), default=CASE_OUTCOMES[0])
+    program_ids: Mapped[list[str]] = mapped_column(JSON, default=list)
+    # The chat it was handed over from (one case per chat); the case outlives the chat.
+    chat_session_id: Mapped[str | None] = mapped_column(
+        ForeignKey("chat_sessions.id", ondelete="SET NULL"), nullable=True, unique=True,
+        index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)

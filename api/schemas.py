@@ -8,7 +8,7 @@ its own Chinese errors.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -99,11 +99,6 @@ class SessionProfileOut(BaseModel):
     profile: dict[str, Any] = Field(description="对话中了解到的劳动者信息")
 
 
-class ShortlistIn(Strict):
-    programs: list[dict[str, Any]] = Field(min_length=1, max_length=50,
-                                           description="匹配结果中选中的项目")
-
-
 class TurnOut(BaseModel):
     id: int
     role: str
@@ -149,9 +144,49 @@ class EligibilityIn(Strict):
     as_of: dt.date | None = None
 
 
+class EligibilityQuestionOut(BaseModel):
+    fact: str = Field(description="事实名称（facts.yaml）")
+    label: str
+    question: str = Field(description="向劳动者提问的中文问题")
+
+
+class EligibilityItemOut(BaseModel):
+    """One rule on the panel; trace, outcome and the rest of the evaluation ride along."""
+
+    model_config = ConfigDict(extra="allow")
+
+    rule_id: str
+    title: str
+    region: str = Field(description="规则的适用地区")
+    scope: Literal["national", "local", "unplaced", "elsewhere"]
+    status: Literal["applies", "undetermined", "not_eligible", "not_applicable", "expired",
+                    "not_yet_effective"]
+    label: str = Field(description="符合／待确认／不符合／不适用／已失效／尚未生效")
+    reason: str
+    verdict: Literal["yes", "no", "conditional"] | None
+    questions: list[EligibilityQuestionOut]
+    missing_facts: list[str]
+    failed: list[dict[str, Any]] = Field(description="不符合的事实和条件")
+    citations: list[dict[str, Any]]
+
+
+class EligibilitySummaryOut(BaseModel):
+    model_config = ConfigDict(extra="allow")
+
+    shown: int
+    by_status: dict[str, int]
+    other_places: int = Field(description="其他地区的规定条数（未列出）")
+    other_places_by_region: dict[str, int]
+    other_subjects: int = Field(description="面向企业、院校等其他主体的规定条数（未列出）")
+    ask_next: list[dict[str, Any]] = Field(description="能确定最多规则的问题，按规则数排序")
+    note: str | None
+
+
 class EligibilityOut(BaseModel):
     as_of: str
-    results: list[dict[str, Any]]
+    place: str | None = Field(None, description="劳动者所在地")
+    summary: EligibilitySummaryOut | None = Field(None, description="只检查一条规则时为空")
+    results: list[EligibilityItemOut]
 
 
 class MatchIn(Strict):
@@ -213,3 +248,70 @@ class JobAccepted(BaseModel):
 class RemovedOut(BaseModel):
     removed: str
     index_build: str
+
+
+# -- cases and the hand-out --------------------------------------------------------------
+CaseOutcome = Literal["未定", "已推荐", "已报名", "放弃", "已就业"]
+ProgramId = Annotated[str, Field(min_length=1, max_length=120)]
+MAX_NOTES = 5000
+
+
+class CaseIn(Strict):
+    profile: Profile = Field(default_factory=dict,
+                             description="劳动者画像（姓名、证件号、电话不保存）")
+    worker_ref: str | None = Field(None, max_length=40,
+                                   description="劳动者编号（可选，默认自动生成，如 C-2026-000123）")
+    notes: str = Field("", max_length=MAX_NOTES, description="指导员备注")
+    follow_up: dt.date | None = Field(None, description="下次跟进日期")
+    outcome: CaseOutcome = "未定"
+    program_ids: list[ProgramId] = Field(default_factory=list, max_length=200,
+                                         description="候选项目编号（最多 20 个）")
+
+
+class CaseUpdate(Strict):
+    """Only the fields sent are changed; ``follow_up: null`` clears the date."""
+
+    profile: Profile | None = None
+    notes: str | None = Field(None, max_length=MAX_NOTES)
+    follow_up: dt.date | None = None
+    outcome: CaseOutcome | None = None
+    program_ids: list[ProgramId] | None = Field(None, max_length=200)
+
+
+class HandoverIn(Strict):
+    session_id: str = Field(min_length=1, max_length=32, description="对话会话编号")
+    notes: str = Field("", max_length=MAX_NOTES)
+    follow_up: dt.date | None = None
+
+
+class CaseOut(BaseModel):
+    id: int
+    worker_ref: str
+    profile: dict[str, Any]
+    notes: str
+    follow_up: str | None
+    outcome: CaseOutcome
+    program_ids: list[str]
+    counselor: str = Field(description="负责的就业指导员（用户名）")
+    chat_session_id: str | None
+    created_at: str
+    updated_at: str
+
+
+class CasesOut(BaseModel):
+    total: int
+    cases: list[CaseOut]
+
+
+class HandoutIn(Strict):
+    """Programs by id only: everything printed about them is read from the catalog."""
+
+    profile: Profile | None = Field(None, description="劳动者画像（与 case_id 二选一）")
+    case_id: int | None = Field(None, ge=1, description="个案编号（与 profile 二选一）")
+    program_ids: list[ProgramId] | None = Field(
+        None, max_length=200,
+        description="选中的项目编号（1–20 个）；用个案时可省略，取个案的候选清单")
+    worker_ref: str | None = Field(None, max_length=40, description="劳动者编号（仅用画像时）")
+    note: str = Field("", max_length=2000, description="写给劳动者的说明")
+    weights: dict[str, Any] | None = Field(None, description="调整各因素权重")
+    as_of: dt.date | None = None

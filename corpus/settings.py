@@ -57,6 +57,8 @@ class Settings(BaseSettings):
     wechat_appid: str = ""
     wechat_secret: str = ""
     wechat_timeout_seconds: float = 5.0
+    # The job center named on a counselor's hand-out (培训项目推荐单), e.g. 某区就业服务中心.
+    job_center: str = ""
 
     @property
     def db_url(self) -> str:

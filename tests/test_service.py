@@ -203,6 +203,22 @@ def test_programs(client: TestClient, counselor: dict[str, str], settings: Setti
     assert_error(client.get("/v1/programs/NOPE", headers=counselor), 404, "program_not_found")
 
 
+def test_programs_are_found_by_part_of_their_title(client: TestClient,
+                                                   counselor: dict[str, str]) -> None:
+    """A counselor asking "why not that welding class?" finds it without knowing its id."""
+    every = client.get("/v1/programs", params={"limit": 200}, headers=counselor).json()
+    title = every["programs"][0]["title"]
+    word = title[:2]
+    found = client.get("/v1/programs", params={"q": word, "limit": 200}, headers=counselor)
+    assert found.status_code == 200
+    body = found.json()
+    assert 1 <= body["total"] < every["total"] and len(body["programs"]) == min(body["total"], 200)
+    assert all(word in (p["title"] + p["occupation"] + p["provider"] + p["program_id"])
+               for p in body["programs"])
+    none = client.get("/v1/programs", params={"q": "%_没有这种项目"}, headers=counselor)
+    assert none.json() == {"total": 0, "programs": []}
+
+
 def test_occupations_and_shortage(client: TestClient) -> None:
     r = client.get("/v1/occupations", params={"q": "电焊"})
     assert r.status_code == 200 and r.json()

@@ -1,4 +1,7 @@
-"""``POST /v1/eligibility``: a profile against the eligibility rules, with rule traces."""
+"""``POST /v1/eligibility``: the counselor's eligibility panel — national rules and those of
+the worker's place, each with a status to act on (符合／待确认 with the questions to ask／
+已失效／不符合 with the failing fact／不适用), its citation and trace; rules of other places
+are counted in ``summary.other_places``."""
 
 from __future__ import annotations
 

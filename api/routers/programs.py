@@ -6,7 +6,7 @@ import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from api.deps import SettingsDep
 from api.schemas import ProgramsOut
@@ -26,11 +26,18 @@ def _plain(program: Program) -> dict[str, Any]:
 @router.get("", response_model=ProgramsOut)
 def list_programs(settings: SettingsDep, _caller: Counselor,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0)] = 0) -> dict[str, Any]:
+                  offset: Annotated[int, Query(ge=0)] = 0,
+                  q: Annotated[str | None, Query(max_length=50, description=(
+                      "按项目编号、名称、职业或机构查找（部分匹配），供顾问查“为什么没有推荐”"))]
+                  = None) -> dict[str, Any]:
+    query = select(Program)
+    if q and q.strip():
+        term = q.strip()
+        query = query.where(or_(*(column.contains(term, autoescape=True) for column in (
+            Program.program_id, Program.title, Program.occupation, Program.provider))))
     with sessions(settings)() as db:
-        total = db.scalar(select(func.count()).select_from(Program)) or 0
-        rows = db.scalars(select(Program).order_by(Program.program_id)
-                          .limit(limit).offset(offset))
+        total = db.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = db.scalars(query.order_by(Program.program_id).limit(limit).offset(offset))
         return {"total": total, "programs": [_plain(p) for p in rows]}
 
 

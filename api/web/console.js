@@ -199,8 +199,9 @@
   // -- shortlist ---------------------------------------------------------------------------
   $("export-xlsx").addEventListener("click", function () {
     var list = chosen(); if (!list.length) { alert("请先勾选项目。"); return; }
-    api("/v1/shortlist.xlsx", {programs: list}, true).then(function (blob) {
-      var a = el("a", {href: URL.createObjectURL(blob), download: "候选清单.xlsx"});
+    var ids = list.map(function (r) { return r.program_id; });
+    api("/v1/handout.xlsx", {profile: profile(), program_ids: ids, weights: weights()}, true).then(function (blob) {
+      var a = el("a", {href: URL.createObjectURL(blob), download: "培训项目推荐单.xlsx"});
       document.body.appendChild(a); a.click(); a.remove();
     }, function (err) { $("form-error").textContent = err.message; });
   });

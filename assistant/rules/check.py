@@ -1,4 +1,5 @@
-"""``jnt rules check``: evaluate a worker profile (or any facts file) against the rules.
+"""``jnt rules check`` and ``POST /v1/eligibility``: a worker profile (or any facts file)
+against the rules, as the counselor's eligibility panel.
 
 The CLI reads ``--profile p.json`` and prints what this returns, so everything here is
 JSON-ready. A profile in the shared format (shared/schemas/worker_profile.md) is read by the one
@@ -14,6 +15,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from assistant.rules.engine import RuleBook, default_book
+from assistant.rules.panel import panel, place_name, worker_place
 from corpus.domain.profile import facts_from_profile
 from corpus.errors import InvalidInput
 
@@ -34,10 +36,17 @@ def _as_date(as_of: dt.date | str | None) -> dt.date:
 
 def check(profile: Mapping[str, Any], rule_id: str | None = None,
           as_of: dt.date | str | None = None, *, book: RuleBook | None = None) -> dict[str, Any]:
-    """``{as_of, results}``: one rule when ``rule_id`` is given (unknown → ``NotFound``
-    code ``rule_not_found``), otherwise every rule for the profile's subject."""
+    """The eligibility panel (``assistant.rules.panel``): ``{as_of, place, summary,
+    results}``, national rules and those of the worker's place, each with a status a
+    counselor can act on; rules of other places are counted in ``summary.other_places``.
+    With ``rule_id``, that one rule whatever its place (unknown → ``NotFound`` code
+    ``rule_not_found``)."""
     book = book or default_book()
     day = _as_date(as_of)
     facts = facts_from_profile(profile)
-    results = [book.evaluate(rule_id, facts, day)] if rule_id else book.evaluate_all(facts, day)
-    return {"as_of": day.isoformat(), "results": [result.to_dict() for result in results]}
+    if rule_id is None:
+        return panel(book, facts, day)
+    item = book.assess(rule_id, facts, day)
+    clean = book.registry.normalize(facts)
+    return {"as_of": day.isoformat(), "place": place_name(worker_place(clean)),
+            "summary": None, "results": [item.to_dict()]}

@@ -20,6 +20,7 @@ from typing import Any, Literal, NoReturn
 import yaml
 from pydantic import ValidationError
 
+from assistant.rules import panel
 from assistant.rules.model import (
     AllNode,
     AnyNode,
@@ -34,6 +35,7 @@ from assistant.rules.model import (
     explain,
     parse_rule,
 )
+from assistant.rules.panel import PanelItem
 from corpus.domain.vocabulary import groups, levels
 from corpus.errors import InvalidInput, NotFound
 from corpus.normalize import search_text
@@ -529,6 +531,21 @@ class RuleBook:
         result.status, result.verdict = "does_not_apply", "no"
         result.note = f"该规定针对{shown}，不适用于{self.registry.display('subject', subject)}。"
         return True
+
+    # -- the counselor's view ---------------------------------------------------------
+    def assess(self, rule_id: str, facts: Mapping[str, Any] | None,
+               as_of: dt.date | None = None) -> PanelItem:
+        """One rule as the eligibility panel shows it (``assistant.rules.panel``): the
+        matcher asks this, not ``evaluate``, so its subsidy claims match the panel."""
+        return panel.assess(self, rule_id, facts, as_of)
+
+    def holds_rules_for(self, place: str, as_of: dt.date | None = None) -> bool:
+        """Whether a rule in force is of ``place`` or a region containing it (not national)."""
+        return panel.holds_rules_for(self, place, as_of or dt.date.today())
+
+    def describe(self, leaf: Leaf) -> str:
+        """A condition in words, as the trace words it."""
+        return _Run(self.registry, {}).describe(leaf)
 
     # -- relevance ------------------------------------------------------------------
     def relevant(self, question: str, facts: Mapping[str, Any] | None = None) -> list[Rule]:
