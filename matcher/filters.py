@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from corpus.domain.profile import Profile
-from matcher import vocab
+from matcher import enterability, vocab
 from matcher.snapshot import Snapshot
 
 
@@ -22,6 +22,15 @@ class Context:
     profile: Profile
     today: dt.date
     travel: str  # effective travel range (stated or assumed)
+    # Per program yes/confirm/no (matcher/enterability.py), computed once per request.
+    enterable: np.ndarray | None = None
+    checks: enterability.RouteChecks | None = None
+
+    def enterability(self, s: Snapshot) -> tuple[np.ndarray, enterability.RouteChecks]:
+        if self.enterable is not None and self.checks is not None:
+            return self.enterable, self.checks
+        checks = enterability.check_routes(s.routes, self.profile)
+        return enterability.program_status(s.routes, len(s), checks), checks
 
 
 @dataclass(frozen=True)
@@ -39,7 +48,7 @@ def _not_started(s: Snapshot, c: Context) -> np.ndarray:
 
 
 def _why_started(s: Snapshot, i: int, c: Context) -> str:
-    return f"该班已于 {s.rows[i].start_date} 开班，不能再报名。"
+    return f"该班已于 {s.rows[i].start_date} 开班，不能再报名。{_next_class(s, i, c)}"
 
 
 # ------------------------------------------------------------------------------ not full
@@ -50,7 +59,27 @@ def _not_full(s: Snapshot, c: Context) -> np.ndarray:
 
 
 def _why_full(s: Snapshot, i: int, c: Context) -> str:
-    return f"名额已满：招生 {int(s.capacity[i])} 人，已报名 {int(s.enrolled[i])} 人。"
+    return (f"名额已满：招生 {int(s.capacity[i])} 人，已报名 {int(s.enrolled[i])} 人，"
+            f"不能再报名。{_next_class(s, i, c)}")
+
+
+def _next_class(s: Snapshot, i: int, c: Context) -> str:
+    """The next class of the same occupation and level still open, nearest first: what a
+    counselor offers instead of a class that has started or is full."""
+    row = s.rows[i]
+    open_ = (s.is_occupation(row.occupation_code or "") & (s.level == row.level)
+             & (s.start > c.today.toordinal()) & _not_full(s, c))
+    if not open_.any():
+        level = vocab.LEVEL_NAMES.get(row.level or "", row.level or "")
+        return f"目前没有其他未开班、有名额的{row.occupation}{level}班。"
+    near = open_ & _reachable(s, c)
+    pool = np.flatnonzero(near if near.any() else open_)
+    j = int(pool[np.argmin(s.start[pool])])
+    nxt = s.rows[j]
+    where = "".join(x for x in (nxt.city, nxt.county) if x) or nxt.province
+    far = "" if near.any() else "（不在您的出行范围内）"
+    return (f"同职业同等级的下一期：{nxt.title}（{where}，{nxt.start_date} 开班，"
+            f"编号 {nxt.program_id}）{far}。")
 
 
 # ----------------------------------------------------------------------------- reachable
@@ -146,17 +175,14 @@ def _why_below(s: Snapshot, i: int, c: Context) -> str:
 
 
 def _prerequisite_met(s: Snapshot, c: Context) -> np.ndarray:
-    out = np.ones(len(s), dtype=bool)
-    if "certificates" not in c.profile.raw:
-        return out  # not stated: shown as a condition in the reasons
-    held_rank = np.full(len(s.occ_codes), -1, dtype=np.int8)
-    for code, rank in held_levels(c.profile).items():
-        held_rank[[i for i, c in enumerate(s.occ_codes) if c == code]] = rank
-    return (s.prereq_rank < 0) | (held_rank[s.occ_id] >= s.prereq_rank)
+    """Not ``no``: a program that needs confirmation stays, marked (see enterability)."""
+    return c.enterability(s)[0] != enterability.NO
 
 
 def _why_prerequisite(s: Snapshot, i: int, c: Context) -> str:
-    return f"不满足报名条件：{s.rows[i].prerequisite}。"
+    _, checks = c.enterability(s)
+    _, text = enterability.explain(s.routes, i, s.rows[i].occupation, c.profile, checks)
+    return text or f"不满足报名条件：{s.rows[i].prerequisite}。"
 
 
 RULES: tuple[HardRule, ...] = (
@@ -168,6 +194,11 @@ RULES: tuple[HardRule, ...] = (
     HardRule("below_held_level", "低于已持有等级", _not_below_held, _why_below),
     HardRule("prerequisite", "不满足报名条件", _prerequisite_met, _why_prerequisite),
 )
+
+
+def rule_masks(s: Snapshot, c: Context) -> dict[str, np.ndarray]:
+    """Each hard rule's pass mask, by rule id."""
+    return {rule.id: rule.mask(s, c) for rule in RULES}
 
 
 def eligible(s: Snapshot, c: Context) -> np.ndarray:

@@ -3,7 +3,8 @@
 For every profile field still unknown that has a small set of answers, the ranking is
 recomputed under each answer; the question whose answers move the top k the most (mean
 share of the top k replaced) is asked next. When no question would change the top k the
-list is stable and the guide says so.
+list is stable and the guide says so; a question the worker could not answer (``skip``)
+is not asked again, so a guided case always ends.
 """
 
 from __future__ import annotations
@@ -44,13 +45,14 @@ QUESTIONS = (
 
 
 def guide(matcher: Matcher, profile: dict[str, Any], k: int = 5, weight_overrides: Any = None,
-          today: dt.date | None = None) -> dict[str, Any]:
+          today: dt.date | None = None, skip: list[str] | tuple[str, ...] = ()
+          ) -> dict[str, Any]:
     today = today or dt.date.today()
     current = _top(matcher, profile, k, weight_overrides, today)
     options: list[dict[str, Any]] = []
     for q in QUESTIONS:
-        if profile.get(q.field) not in (None, ""):
-            continue  # answered ([] is an answer too: "none of these groups")
+        if profile.get(q.field) not in (None, "") or q.field in skip:
+            continue  # answered ([] is an answer too: "none of these groups") or unanswerable
         if q.needs and profile.get(q.needs) in (None, "") and not profile.get("city"):
             continue
         changes = []
@@ -61,11 +63,16 @@ def guide(matcher: Matcher, profile: dict[str, Any], k: int = 5, weight_override
             changes.append(1.0 - len(set(top) & set(current)) / max(1, len(current)))
         options.append({"field": q.field, "question": q.text,
                         "options": [label for label, _ in q.options],
+                        "choices": [{"label": label, "value": value}
+                                    for label, value in q.options],
                         "expected_change": round(sum(changes) / len(changes), 3)})
     options.sort(key=lambda o: -o["expected_change"])
     best = options[0] if options and options[0]["expected_change"] > 0 else None
+    message = None if best else (
+        "推荐已稳定：剩下的问题不会改变前几名，不需要再问了。" if options
+        else "能影响排序的问题都已问过，推荐已稳定。")
     return {"top": current, "stable": best is None, "next_question": best,
-            "candidates": options}
+            "candidates": options, "message": message}
 
 
 def _top(matcher: Matcher, profile: dict[str, Any], k: int, weight_overrides: Any,

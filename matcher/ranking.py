@@ -1,7 +1,9 @@
 """Ranking programs for one worker: hard rules, soft factors, diversity, reasons.
 
-    profile ─► parse ─► hard rules (filters) ─► factors ─► weighted score
-            ─► diversity ─► top k with a score per factor and reasons in Chinese
+    profile ─► parse ─► enterability ─► hard rules (filters) ─► factors ─► weighted score
+            ─► order (named, near, enterable: ordering.py) ─► diversity
+            ─► top k with a score per factor, reasons in Chinese, and a notice with
+               alternatives when nothing nearby is open for what the worker named
 
 Everything the ranking had to assume (no place given, no travel range …) is returned as
 ``assumptions`` so the counselor sees it and can fill the gap.
@@ -21,10 +23,13 @@ from sqlalchemy.orm import sessionmaker
 from corpus.db import Document
 from corpus.domain.profile import Profile, parse_profile
 from corpus.errors import InvalidInput, NotFound
+from matcher import enterability, locality, ordering, vocab, weights
 from matcher import factors as F
-from matcher import vocab, weights
 from matcher.db import current_version
-from matcher.filters import Context, eligible, excluded_by, held_levels
+from matcher.filters import Context, excluded_by, held_levels, rule_masks
+from matcher.fit_reason import FIT_REASON_Z, standing
+from matcher.interest import Interest
+from matcher.notice import THEORY_ONLY, nothing_nearby
 from matcher.occupations import OccupationResolver
 from matcher.reference import classification
 from matcher.shortage import ShortageLists
@@ -99,10 +104,14 @@ class Matcher:
         snap = self.snapshot()
         assumptions: list[str] = []
         travel = _travel(profile, assumptions)
-        context = Context(profile, today, travel)
-        mask = eligible(snap, context)
+        checks = enterability.check_routes(snap.routes, profile)
+        status = enterability.program_status(snap.routes, len(snap), checks)
+        context = Context(profile, today, travel, status, checks)
+        masks = rule_masks(snap, context)
+        mask = np.logical_and.reduce(list(masks.values()))
 
-        similarity, named = self._fit_inputs(profile, snap, assumptions)
+        interest = Interest.of(profile.interests_text)
+        similarity, named, fit_z = self._fit_inputs(profile, snap, interest, assumptions)
         in_force = self._shortage.in_force(profile.region)
         subsidy = training_subsidy(self.rules, profile, today, self._titles)
         outcome, employment, passing = F.outcomes(snap)
@@ -119,24 +128,33 @@ class Matcher:
         }
         total = sum(w[name] * values[name] for name in values) / sum(w.values())
         _note_gaps(profile, assumptions)
+        tier = locality.tiers(snap, profile)
+        group = np.where(named, np.where(interest.level_ok(snap), ordering.NAMED_LEVEL,
+                                         ordering.NAMED), ordering.OTHER).astype(np.int8)
         extras = {"in_force": in_force, "subsidy": subsidy, "employment": employment,
-                  "passing": passing, "named": named, "held": held}
+                  "passing": passing, "named": named, "held": held, "fit_z": fit_z,
+                  "enterable": status, "checks": checks, "masks": masks, "tier": tier,
+                  "group": group, "interest": interest}
         return Scored(snap, context, mask, total, values, extras, assumptions)
 
-    def _fit_inputs(self, profile: Profile, snap: Snapshot, assumptions: list[str]
-                    ) -> tuple[np.ndarray, np.ndarray]:
-        named_codes = {r.code for r in self.resolver.named(profile.interests_text)[:5]}
-        named = snap.is_occupation(named_codes)
+    def _fit_inputs(self, profile: Profile, snap: Snapshot, interest: Interest,
+                    assumptions: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per program: the fit similarity, whether its occupation was named, and how far
+        its occupation stands out for this text (the fit reason's bar, fit_reason.py)."""
+        named = snap.is_occupation(set(interest.codes))
         if not profile.text:
             assumptions.append("未说明想学什么或会做什么，契合度按中性计；"
                                "补充兴趣或技能后排序会更准。")
-            return np.full(len(snap), (F.FIT_LOW + F.FIT_HIGH) / 2), named
+            return (np.full(len(snap), (F.FIT_LOW + F.FIT_HIGH) / 2), named,
+                    np.full(len(snap), -np.inf))
         query = self.resolver.query_vector(profile.text)
         assert self._title_matrix is not None and self._title_rows is not None
         assert self._occ_rows is not None
         title_sim = (self._title_matrix @ query)[self._title_rows]
-        occ_sim = np.concatenate([self.resolver.matrix() @ query, [0.0]])[self._occ_rows]
-        return np.maximum(title_sim, occ_sim), named
+        occupations = self.resolver.matrix() @ query
+        occ_sim = np.concatenate([occupations, [0.0]])[self._occ_rows]
+        fit_z = np.concatenate([standing(occupations), [-np.inf]])[self._occ_rows]
+        return np.maximum(title_sim, occ_sim), named, fit_z
 
     # -- results --------------------------------------------------------------------------
     def match(self, profile_data: Any, k: int = 10, weight_overrides: Any = None,
@@ -145,7 +163,9 @@ class Matcher:
             raise InvalidInput(f"k 应在 1 到 {MAX_K} 之间。", code="bad_k", detail={"k": k})
         scored = self.score(profile_data, weight_overrides, today)
         order = diverse_order(scored, k)
+        notice, alternatives = _nothing_nearby(scored)
         return {"results": [self._result(scored, i) for i in order],
+                "notice": notice, "alternatives": alternatives,
                 "assumptions": scored.assumptions,
                 "weights": weights.weights(weight_overrides),
                 "eligible": int(scored.mask.sum()), "catalog": len(scored.snapshot)}
@@ -159,8 +179,10 @@ class Matcher:
             raise NotFound(f"目录中没有编号为“{program_id}”的项目。", code="program_not_found",
                            detail={"program_id": program_id})
         failed = excluded_by(snap, i, scored.context)
+        status, why = _enterability(scored, i)
         out: dict[str, Any] = {"program_id": program_id, "title": snap.rows[i].title,
                                "excluded": bool(failed), "rules": failed,
+                               "enterable": status, "enterable_reason": why,
                                "assumptions": scored.assumptions}
         if not failed:
             order = diverse_order(scored, len(snap))
@@ -177,6 +199,7 @@ class Matcher:
     def _result(self, scored: Scored, i: int) -> dict[str, Any]:
         row = scored.snapshot.rows[i]
         values = {name: round(float(v[i]), 3) for name, v in scored.factors.items()}
+        status, why = _enterability(scored, i)
         return {
             "program_id": row.program_id, "title": row.title, "occupation": row.occupation,
             "occupation_code": row.occupation_code, "level": row.level,
@@ -186,20 +209,19 @@ class Matcher:
             if row.start_date else None, "brand_level": row.brand_level,
             "is_sample": row.is_sample,
             "score": round(float(scored.total[i]), 4), "factors": values,
+            "enterable": status, "enterable_reason": why,
+            "locality": locality.TIER_NAMES[int(scored.extras["tier"][i])],
             "reasons": reasons(scored, i),
         }
 
 
 def diverse_order(scored: Scored, k: int) -> list[int]:
-    """Eligible programs, those in a named occupation first, by score; a near-identical
-    one (same occupation, level and provider as one already placed) waits until every
-    group has had its turn."""
-    snap = scored.snapshot
-    candidates = np.flatnonzero(scored.mask)
-    # Programs in an occupation the worker asked for by name come first, by score; the
-    # soft factors order everything else ("想学电工" is not outweighed by a brand elsewhere).
-    named = scored.extras["named"][candidates]
-    ranked = candidates[np.lexsort((candidates, -scored.total[candidates], ~named))]
+    """Eligible programs in order (named first, near before far, by score, enterable before
+    needing confirmation: ordering.py); a near-identical one (same occupation, level and
+    provider as one already placed) waits until every group has had its turn."""
+    snap, ex = scored.snapshot, scored.extras
+    ranked = ordering.ranked(np.flatnonzero(scored.mask), scored.total, ex["group"],
+                             ex["tier"], snap.occ_id, ex["enterable"])
     keys = weights.diversity_key()
     first: list[int] = []
     later: list[int] = []
@@ -221,7 +243,7 @@ def reasons(scored: Scored, i: int) -> list[str]:
     out: list[str] = []
     if ex["named"][i]:
         out.append(f"符合您想学的方向：{row.occupation}")
-    elif scored.factors["fit"][i] >= 0.6:
+    elif ex["fit_z"][i] >= FIT_REASON_Z:
         out.append(f"与您的技能和兴趣较契合：{row.occupation}")
     hit = ex["in_force"].get(row.occupation_code or "")
     if hit:
@@ -245,9 +267,10 @@ def reasons(scored: Scored, i: int) -> list[str]:
         out.append(f"在您已有的{vocab.LEVEL_NAMES[vocab.LEVELS[held]]}基础上晋升"
                    f"{vocab.LEVEL_NAMES[row.level or '']}")
     if row.mode == "线上":
-        out.append("线上培训，不受地点限制")
-    if snap.prereq_rank[i] >= 0 and "certificates" not in scored.context.profile.raw:
-        out.append(f"报名条件：{row.prerequisite}（请确认）")
+        out.append(f"线上培训：{THEORY_ONLY}" if snap.hands_on[i] else "线上培训，不受地点限制")
+    _, why = _enterability(scored, i)
+    if why:
+        out.append(why)
     if row.target_groups and not scored.context.profile.groups:
         out.append(f"只面向{'、'.join(row.target_groups)}（请确认您是否属于）")
     if row.is_sample:
@@ -256,9 +279,30 @@ def reasons(scored: Scored, i: int) -> list[str]:
 
 
 def occupation_code(name: str) -> str | None:
-    """A certificate's occupation in the 2022 classification, for its level ladder."""
+    """A certificate's occupation in the 2022 classification, for its level ladder: the
+    official name, else what the name says outright ("电焊工" → 焊工) when it names one
+    occupation only."""
     occupation = classification().find(name)
-    return occupation.code if occupation else None
+    if occupation:
+        return occupation.code
+    named = {r.code for r in OccupationResolver.named(name)}
+    return named.pop() if len(named) == 1 else None
+
+
+def _enterability(scored: Scored, i: int) -> tuple[str, str | None]:
+    """Program ``i``'s yes/confirm/no for this worker and, unless a plain yes, why."""
+    snap = scored.snapshot
+    return enterability.explain(snap.routes, i, snap.rows[i].occupation,
+                                scored.context.profile, scored.extras["checks"])
+
+
+def _nothing_nearby(scored: Scored) -> tuple[str | None, list[dict[str, Any]]]:
+    ex = scored.extras
+    if not ex["interest"].codes:
+        return None, []
+    order_key = ex["tier"] * 10.0 - scored.total  # near first, then by score
+    return nothing_nearby(scored.snapshot, ex["interest"], ex["masks"], order_key,
+                          ex["enterable"], scored.context.profile, scored.context.travel)
 
 
 def _travel(profile: Profile, assumptions: list[str]) -> str:
@@ -280,4 +324,5 @@ def _note_gaps(profile: Profile, assumptions: list[str]) -> None:
     if not profile.groups:
         assumptions.append("未说明所属人群（如退役军人、农民工），补贴资格按一般情况计。")
     if "certificates" not in profile.raw:
-        assumptions.append("未说明已有证书，未按等级晋升筛选。")
+        assumptions.append("未说明已有证书，未按等级晋升筛选；要求证书的班标为「请确认」，"
+                           "排在同职业可直接报名的班之后。")

@@ -5,16 +5,16 @@ version, so a ranking over 100,000 programs is a handful of vector operations.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from corpus.domain.vocabulary import levels
 from matcher import vocab
 from matcher.db import Program
+from matcher.enterability import RouteTable, route_table
+from matcher.hands_on import is_hands_on
 
 _NO_DATE = np.iinfo(np.int32).min
 
@@ -40,7 +40,8 @@ class Snapshot:
     trained: np.ndarray  # float (0 when unknown)
     pass_rate: np.ndarray  # float 0–100, nan when unknown
     employment_rate: np.ndarray
-    start: np.ndarray  # int32 ordinal, _NO_DATE when unknown
+    start: np.ndarray  # int64 ordinal, _NO_DATE when unknown
+    end: np.ndarray  # int64 ordinal, _NO_DATE when unknown
     capacity: np.ndarray  # float, nan when unknown
     enrolled: np.ndarray  # float, nan when unknown
     min_age: np.ndarray  # float, nan when unknown
@@ -50,7 +51,8 @@ class Snapshot:
     title_text: list[str]
     occ_id: np.ndarray  # int32 index into ``occ_codes`` (fast equality at 100k)
     occ_codes: list[str | None]
-    prereq_rank: np.ndarray  # int8: the level a prerequisite names, -1 when none
+    routes: RouteTable  # the 报名条件 read into checkable routes (matcher/enterability.py)
+    hands_on: np.ndarray  # bool: a hands-on trade (an online class is theory only)
     _groups: dict[str, np.ndarray] = field(default_factory=dict)
 
     def __len__(self) -> int:
@@ -110,8 +112,8 @@ def load_snapshot(session: Session) -> Snapshot:
         trained=np.array([float(r.trained_last_year or 0) for r in rows], dtype=np.float64),
         pass_rate=np.array([_f(r.pass_rate) for r in rows], dtype=np.float64),
         employment_rate=np.array([_f(r.employment_rate) for r in rows], dtype=np.float64),
-        start=np.array([r.start_date.toordinal() if isinstance(r.start_date, dt.date)
-                        else _NO_DATE for r in rows], dtype=np.int64),
+        start=_ordinals([r.start_date for r in rows]),
+        end=_ordinals([r.end_date for r in rows]),
         capacity=np.array([_f(r.capacity) for r in rows], dtype=np.float64),
         enrolled=np.array(enrolled, dtype=np.float64),
         min_age=np.array([_f(r.min_age) for r in rows], dtype=np.float64),
@@ -121,18 +123,14 @@ def load_snapshot(session: Session) -> Snapshot:
         title_text=[program_text(r) for r in rows],
         occ_id=np.array([code_id[r.occupation_code] for r in rows], dtype=np.int32),
         occ_codes=codes,
-        prereq_rank=np.array([prerequisite_level(r.prerequisite) for r in rows], dtype=np.int8),
+        routes=route_table([r.prerequisite for r in rows], [r.occupation_code for r in rows]),
+        hands_on=np.array([is_hands_on(r.occupation_code) for r in rows], dtype=bool),
     )
 
 
-_PREREQ = re.compile(f"({levels().pattern()})")
-
-
-def prerequisite_level(text: str | None) -> int:
-    """"已取得四级/中级工证书" → 1 (四级); -1 when the text names no level."""
-    m = _PREREQ.search(text or "")
-    rank = vocab.level_rank(vocab.level(m.group(1))) if m else None
-    return -1 if rank is None else rank
+def _ordinals(dates: list[dt.date | None]) -> np.ndarray:
+    return np.array([d.toordinal() if isinstance(d, dt.date) else _NO_DATE for d in dates],
+                    dtype=np.int64)
 
 
 def program_text(row: Program) -> str:

@@ -303,6 +303,23 @@ def test_guide_asks_the_question_that_moves_the_top_until_it_is_stable(home: Set
     assert guide(matcher(home), profile, k=3, today=TODAY)["stable"]
 
 
+def test_a_guided_case_ends_when_the_worker_cannot_answer(home: Settings) -> None:
+    """Each answer is a value the profile takes as it is (a click records it), and a
+    question skipped as 「不清楚」 is never asked again: the guide reaches an end."""
+    profile: dict[str, Any] = {"province": "江西省", "city": "赣州市", "interests_text": "电工"}
+    skipped: list[str] = []
+    for _ in range(10):
+        step = guide(matcher(home), profile, k=3, today=TODAY, skip=skipped)
+        if step["stable"]:
+            break
+        asked = step["next_question"]
+        assert asked["field"] not in skipped
+        for choice in asked["choices"]:
+            matcher(home).match({**profile, asked["field"]: choice["value"]}, k=3, today=TODAY)
+        skipped.append(asked["field"])
+    assert step["stable"] and step["message"]
+
+
 # ------------------------------------------------------------------------------ occupations
 
 @pytest.mark.parametrize(("text", "name"), [
