@@ -39,6 +39,7 @@ from api.routers import (
     programs,
     search,
     shortage,
+    vocabulary,
     wechat,
 )
 from api.security import TokenBuckets, rate_keys
@@ -182,7 +183,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     marked = [Depends(_mark_route)]
     app.include_router(ops.router, dependencies=marked)
     for module in (search, ask, chat, feedback, auth, eligibility, match, programs,
-                   occupations, shortage, documents, catalog, jobs, handout, cases, wechat):
+                   occupations, shortage, documents, catalog, jobs, handout, cases, vocabulary,
+                   wechat):
         app.include_router(module.router, prefix="/v1", dependencies=marked)
     app.include_router(pages.router)
     _handlers(app)

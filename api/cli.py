@@ -388,6 +388,10 @@ def _result_lines(result: dict[str, Any]) -> str:
     lines = [f"{i}. {r['title']}｜{r['provider']}｜{r['city'] or r['province']}｜"
              f"{r['mode']}｜得分 {r['score']:.3f}\n   " + "；".join(r["reasons"])
              for i, r in enumerate(result["results"], 1)]
+    if result.get("notice"):
+        lines.insert(0, "提示：" + result["notice"])
+    lines.extend(f"可考虑：{a['title']}（{a['program_id']}）——{a['why']}"
+                 for a in result.get("alternatives") or [])
     if result["assumptions"]:
         lines.append("假设：" + "".join(result["assumptions"]))
     return "\n".join(lines)

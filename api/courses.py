@@ -29,13 +29,16 @@ def class_reply(settings: Settings, text: str, facts: dict[str, Any]) -> Answer 
     except JntError:
         return None
     results = found.get("results") or []
-    if not results:
+    notice = found.get("notice")
+    if not results and not notice:
         return None
-    lines = ["目录里有这些相关的班："]
+    # 「赤峰有没有汽车维修班」: when nothing near teaches it, say so before what else there is
+    lines = [notice] if notice else []
+    lines.append("目录里有这些相关的班：" if not notice else "可以考虑这些班：")
     for i, r in enumerate(results, 1):
         where = r.get("city") or r.get("province") or ""
         start = f"，{r['start_date']}开班" if r.get("start_date") else ""
-        mode = "，线上" if r.get("mode") == "online" else ""
+        mode = "，线上" if r.get("mode") == "线上" else ""
         lines.append(f"{i}. {r['title']}（{r.get('provider') or ''}，{where}{mode}{start}）")
     lines.append("想按您的情况完整匹配，可以请就业服务中心的顾问在顾问工作台（/console）为您匹配。")
     return Answer("\n".join(lines), intent="courses", facts=facts)

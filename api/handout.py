@@ -103,14 +103,18 @@ def prerequisites(row: Program) -> str:
     return "；".join(parts) or "无特别要求"
 
 
-def subsidy(row: Program, finding: SubsidyFinding, excluded: bool
-            ) -> tuple[str, float | None]:
-    """The subsidy status and the worker's estimated out-of-pocket cost: 0 only when the
-    program is subsidised and a rule grants this worker the subsidy outright."""
+def subsidy(row: Program, finding: SubsidyFinding, excluded: bool,
+            judged: dict[str, Any] | None = None) -> tuple[str, float | None]:
+    """The subsidy status and the worker's estimated out-of-pocket cost. ``judged``: the
+    ranking's reading of this program's subsidy by the rules of its own region (the
+    result's ``subsidy``); without it, the worker-level finding. 0 only when a rule grants
+    this worker the subsidy outright."""
     if row.subsidized is False:
         return "非补贴性培训项目", row.fee_yuan
     if row.subsidized is None:
         return "目录未注明是否为补贴性培训", row.fee_yuan
+    if judged and not excluded:
+        return f"补贴性培训项目；{judged['reason']}", judged["out_of_pocket_yuan"]
     if finding.verdict == "yes" and not excluded:
         return f"补贴性培训项目；{finding.reason}", 0.0
     if finding.reason and not excluded:
@@ -121,7 +125,7 @@ def subsidy(row: Program, finding: SubsidyFinding, excluded: bool
 def sheet(row: Program, reading: dict[str, Any], finding: SubsidyFinding) -> ProgramSheet:
     excluded = bool(reading.get("excluded"))
     result = reading.get("result") or {}
-    status, pay = subsidy(row, finding, excluded)
+    status, pay = subsidy(row, finding, excluded, result.get("subsidy"))
     warnings = [f"不符合：{r.get('reason') or r.get('rule')}" for r in reading.get("rules") or []]
     return ProgramSheet(
         program_id=row.program_id, title=row.title, provider=row.provider,

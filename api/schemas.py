@@ -200,6 +200,8 @@ class MatchIn(Strict):
 class GuideIn(Strict):
     profile: Profile = Field(default_factory=dict)
     k: int = Field(5, ge=1, le=50)
+    skip: list[str] = Field(default_factory=list, max_length=20, description=(
+        "已问过但劳动者答不上来的问题（字段名），不再问"))
     as_of: dt.date | None = None
 
 

@@ -80,15 +80,27 @@ class RegionTable:
             self.by_code[code] = Region(code, name, _level(code), _parent_code(code, known))
         order = {"national": 0, "province": 1, "prefecture": 2, "county": 3}
         self.by_name: dict[str, Region] = {}
+        self.every_by_name: dict[str, list[Region]] = {}
         for region in sorted(self.by_code.values(), key=lambda r: (order[r.level], r.code)):
-            for key in (region.name, short_name(region.name)):
+            for key in dict.fromkeys((region.name, short_name(region.name))):
                 self.by_name.setdefault(key, region)
+                self.every_by_name.setdefault(key, []).append(region)
         self.by_name.setdefault("中国", NATIONAL_REGION)
         self.by_name.setdefault("国家", NATIONAL_REGION)
 
     def find(self, name: str) -> Region | None:
         name = re.sub(r"\s+", "", name or "")
         return self.by_name.get(name) if name else None
+
+    def find_within(self, name: str, within: Region | None) -> Region | None:
+        """The region called ``name`` inside ``within`` ("西湖区" in 南昌市 is 南昌's, not
+        杭州's); without ``within``, or when none lies inside it, as :meth:`find`."""
+        name = re.sub(r"\s+", "", name or "")
+        if within is not None:
+            for region in self.every_by_name.get(name, []):
+                if within in self.lineage(region):
+                    return region
+        return self.find(name)
 
     def resolve(self, name: str) -> Region:
         """The region called ``name``, or a clear error naming the bad value."""

@@ -31,10 +31,17 @@ from matcher.fit_reason import FIT_REASON_Z, standing
 from matcher.interest import Interest
 from matcher.notice import THEORY_ONLY, nothing_nearby
 from matcher.occupations import OccupationResolver
+from matcher.physical import physical_penalty, physical_reason
 from matcher.reference import classification
 from matcher.shortage import ShortageLists
 from matcher.snapshot import Snapshot, load_snapshot
-from matcher.subsidy import RuleEvaluator, SubsidyFinding, training_subsidy
+from matcher.subsidy import (
+    ProgramSubsidy,
+    RuleEvaluator,
+    SubsidyFinding,
+    program_subsidies,
+    training_subsidy,
+)
 from matcher.vectors import VectorCache
 
 MAX_K = 100
@@ -127,6 +134,8 @@ class Matcher:
             "progression": F.progression(snap, held, practised),
         }
         total = sum(w[name] * values[name] for name in values) / sum(w.values())
+        physical = physical_penalty(snap, profile)
+        total = total - weights.physical_step() * physical
         _note_gaps(profile, assumptions)
         tier = locality.tiers(snap, profile)
         group = np.where(named, np.where(interest.level_ok(snap), ordering.NAMED_LEVEL,
@@ -134,7 +143,7 @@ class Matcher:
         extras = {"in_force": in_force, "subsidy": subsidy, "employment": employment,
                   "passing": passing, "named": named, "held": held, "fit_z": fit_z,
                   "enterable": status, "checks": checks, "masks": masks, "tier": tier,
-                  "group": group, "interest": interest}
+                  "group": group, "interest": interest, "physical": physical}
         return Scored(snap, context, mask, total, values, extras, assumptions)
 
     def _fit_inputs(self, profile: Profile, snap: Snapshot, interest: Interest,
@@ -163,6 +172,7 @@ class Matcher:
             raise InvalidInput(f"k 应在 1 到 {MAX_K} 之间。", code="bad_k", detail={"k": k})
         scored = self.score(profile_data, weight_overrides, today)
         order = diverse_order(scored, k)
+        self._program_subsidies(scored, order)
         notice, alternatives = _nothing_nearby(scored)
         return {"results": [self._result(scored, i) for i in order],
                 "notice": notice, "alternatives": alternatives,
@@ -188,6 +198,7 @@ class Matcher:
             order = diverse_order(scored, len(snap))
             rank = order.index(i) + 1
             out["rank"] = rank
+            self._program_subsidies(scored, [i])
             out["result"] = self._result(scored, i)
             if rank > k:
                 kth = order[k - 1]
@@ -196,8 +207,16 @@ class Matcher:
                     for name, values in scored.factors.items() if values[i] < values[kth] - 0.05]
         return out
 
+    def _program_subsidies(self, scored: Scored, shown: list[int]) -> None:
+        """Each shown program's subsidy by the rules of its own region (once per region)."""
+        scored.extras["program_subsidy"] = program_subsidies(
+            self.rules, scored.context.profile, scored.snapshot, scored.context.today,
+            self._titles, indices=shown)
+
     def _result(self, scored: Scored, i: int) -> dict[str, Any]:
         row = scored.snapshot.rows[i]
+        found: ProgramSubsidy | None = scored.extras.get("program_subsidy", {}).get(
+            row.program_id)
         values = {name: round(float(v[i]), 3) for name, v in scored.factors.items()}
         status, why = _enterability(scored, i)
         return {
@@ -211,6 +230,11 @@ class Matcher:
             "score": round(float(scored.total[i]), 4), "factors": values,
             "enterable": status, "enterable_reason": why,
             "locality": locality.TIER_NAMES[int(scored.extras["tier"][i])],
+            "subsidy": {"status": found.status, "place": found.place,
+                        "out_of_pocket_yuan": found.out_of_pocket_yuan,
+                        "if_granted_yuan": found.if_granted_yuan, "rule_id": found.rule_id,
+                        "reason": found.reason, "questions": list(found.questions)}
+            if found else None,
             "reasons": reasons(scored, i),
         }
 
@@ -241,6 +265,9 @@ def reasons(scored: Scored, i: int) -> list[str]:
     snap, ex = scored.snapshot, scored.extras
     row = snap.rows[i]
     out: list[str] = []
+    clash = physical_reason(row, scored.context.profile)
+    if clash:
+        out.append(f"{clash}（请确认）")
     if ex["named"][i]:
         out.append(f"符合您想学的方向：{row.occupation}")
     elif ex["fit_z"][i] >= FIT_REASON_Z:
@@ -256,8 +283,12 @@ def reasons(scored: Scored, i: int) -> list[str]:
         out.append(f"{tier}培训品牌{rate}")
     elif row.employment_rate is not None and (row.trained_last_year or 0) >= MIN_COHORT_SHOWN:
         out.append(f"上年度培训{row.trained_last_year}人，就业率{row.employment_rate:.0f}%")
+    per_program: ProgramSubsidy | None = ex.get("program_subsidy", {}).get(row.program_id)
     subsidy: SubsidyFinding = ex["subsidy"]
-    if row.subsidized and subsidy.reason:
+    if per_program is not None:
+        out.append(per_program.reason if per_program.status in ("subsidised", "conditional")
+                   else f"补贴性培训项目：{per_program.reason}")
+    elif row.subsidized and subsidy.reason:
         out.append(subsidy.reason)
     elif row.subsidized:
         out.append("补贴性培训项目（是否能享受补贴以当地人社部门审核为准）")

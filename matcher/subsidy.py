@@ -242,8 +242,10 @@ def _region_finding(book: RuleEvaluator, profile: Profile, worker: dict[str, Any
                     key: tuple[str, str, str], today: dt.date, titles: dict[str, str] | None
                     ) -> _RegionFinding:
     table = regions()
-    named = [table.find(name) for name in reversed(key) if name]
-    place = next((r for r in named if r is not None), None)
+    place = None
+    for name in key:  # province, city, county: each read inside the one above it
+        if name:
+            place = table.find_within(name, place) or place
     if place is None:
         return _RegionFinding("unknown", None, None, f"项目未注明所在地区；{ASK_LOCALLY}。")
     where = "".join(dict.fromkeys(r.name for r in reversed(table.lineage(place))
@@ -278,10 +280,11 @@ def _judge(items: list[RuleAssessment], profile: Profile, where: str,
     if open_:
         asks = tuple(dict.fromkeys(q.question for i in open_ for q in i.questions))
         return _RegionFinding("undetermined", where, open_[0].rule_id,
-                              f"能否享受补贴还需确认（{open_[0].reason}）；{note}{ASK_LOCALLY}。",
+                              f"能否享受补贴，{open_[0].reason}；{note or ASK_LOCALLY + '。'}"
+                              .rstrip("；"),
                               questions=asks)
     if lapsed:
-        return _RegionFinding("unknown", where, lapsed[0].rule_id, f"{note}{ASK_LOCALLY}。")
+        return _RegionFinding("unknown", where, lapsed[0].rule_id, note.rstrip("；") + "。")
     return _RegionFinding("not_subsidised", where, None,
                           f"按已说明的情况，{where}的规定和全国性规定中没有适用于您的培训补贴；"
                           f"{ASK_LOCALLY}。")

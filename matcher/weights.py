@@ -26,6 +26,11 @@ def label(name: str) -> str:
     return str(_spec()["factors"][name]["label"])
 
 
+def physical_step() -> float:
+    """What one stated physical limit clashed with costs a program's total (data/weights.yaml)."""
+    return float(_spec()["physical"]["step"])
+
+
 def diversity_key() -> tuple[str, ...]:
     return tuple(_spec()["diversity"]["key"])
 

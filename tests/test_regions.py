@@ -32,3 +32,13 @@ def test_there_are_over_300_prefecture_level_regions() -> None:
     prefectures = regions().prefectures()
     assert len(prefectures) > 300
     assert all(p.name not in {"市辖区", "县"} for p in prefectures)
+
+
+def test_a_county_name_is_read_inside_its_city() -> None:
+    """Two cities have a 西湖区: the catalog's 南昌市 / 西湖区 is 南昌's."""
+    table = regions()
+    nanchang = table.find("南昌市")
+    inside = table.find_within("西湖区", nanchang)
+    assert inside is not None and nanchang in table.lineage(inside)
+    assert table.find_within("西湖区", None) == table.find("西湖区")
+    assert table.find_within("赣州市", table.find("江西省")) == table.find("赣州市")

@@ -219,6 +219,23 @@ def test_programs_are_found_by_part_of_their_title(client: TestClient,
     assert none.json() == {"total": 0, "programs": []}
 
 
+def test_the_vocabulary_offers_what_the_profile_accepts(client: TestClient) -> None:
+    """The console's choices (groups, levels, physical limits, modes, travel) come from the
+    profile's own vocabulary, so every offered value parses."""
+    from corpus.domain.profile import parse_profile
+
+    body = client.get("/v1/vocabulary").json()
+    limits = [x["code"] for x in body["physical_limits"]]
+    assert "不能久站" in [x["label"] for x in body["physical_limits"]]
+    profile = parse_profile({
+        "groups": [g["code"] for g in body["groups"] if g["offered"]],
+        "physical_limits": limits,
+        "certificates": [{"occupation": "电工", "level": body["levels"][0]["code"]}],
+        "mode": body["modes"][-1], "travel": body["travel"][0]["code"],
+    }, lambda name: None)
+    assert set(profile.physical_limits) == set(limits) and profile.groups
+
+
 def test_occupations_and_shortage(client: TestClient) -> None:
     r = client.get("/v1/occupations", params={"q": "电焊"})
     assert r.status_code == 200 and r.json()

@@ -267,10 +267,78 @@ def test_console_sign_in_match_why_not_compare_and_export(service: str, browser,
     page.click("#guide-btn")
     page.locator("#guide").filter(has_text="问").or_(
         page.locator("#guide").filter(has_text="稳定")).wait_for()
-    page.fill("#why-form input[name=program_id]", "NO-SUCH-PROGRAM")
+    page.fill("#why-form input[name=q]", "没有这种项目")
     page.click("#why-form button")
-    page.locator("#why").filter(has_text="没有").wait_for()
+    page.locator("#why-found").filter(has_text="没有找到").wait_for()
     _shot(page, "console-eligibility")
+    page.close()
+
+
+class _Clicks:
+    """Counts the counselor's clicks, so the walk-through's budget is measured, not guessed."""
+
+    def __init__(self, page) -> None:
+        self.page, self.count = page, 0
+
+    def __call__(self, selector: str) -> None:
+        self.count += 1
+        self.page.click(selector)
+
+
+def test_a_walk_in_case_from_new_case_to_printed_hand_out(service: str, browser,
+                                                          counselor_home) -> None:
+    """One walk-in, as a counselor works it: new case, the worker's facts typed, "no
+    certificate" said, ranked, one guide question answered with a click, two programs
+    chosen, the hand-out printed — at most 12 clicks, screenshots at each stage."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{service}/console")
+    page.fill("input[name=username]", "guwen")
+    page.fill("input[name=password]", "console-pass-1")
+    page.click("#login-form button")
+    page.locator("#work").wait_for()
+    click = _Clicks(page)
+    click("#new-case")
+    page.locator("#case-ref").filter(has_text="C-").wait_for()
+    occupation = _online_occupation(counselor_home)
+    page.fill("input[name=province]", "江西省")
+    page.fill("input[name=age]", "41")
+    page.fill("input[name=interests_text]", f"想学{occupation}")
+    click("#no-certs")
+    click("#match-btn")
+    page.locator("#results > li.result").first.wait_for()
+    assert page.locator("#weights-box").get_attribute("open") is None  # weights collapsed
+    assert page.evaluate("document.getElementById('results-card').getBoundingClientRect().top")\
+        < 200  # the results were scrolled into view
+    _shot(page, "walk-in-1-results")
+    click("#guide-btn")
+    chip = page.locator("#guide button.chip").first
+    chip.wait_for()
+    _shot(page, "walk-in-2-guide")
+    question = page.locator("#guide p").first.inner_text()
+    chip.click()
+    click.count += 1
+    page.locator("#guide").filter(has_not_text=question).wait_for()
+    page.locator("#results > li.result").first.wait_for()
+    boxes = page.locator("#results > li.result input[type=checkbox]")
+    boxes.nth(0).check()
+    boxes.nth(1).check()
+    click.count += 2
+    titles = [page.locator("#results > li.result strong").nth(i).inner_text() for i in (0, 1)]
+    with page.expect_popup() as popup:
+        click("#print")
+    handout = popup.value
+    handout.wait_for_load_state()
+    handout.locator("body").filter(has_text=titles[0]).wait_for()
+    text = handout.locator("body").inner_text()
+    assert titles[1] in text and "C-" in text and "guwen" in text
+    ARTIFACTS.mkdir(exist_ok=True)
+    handout.screenshot(path=str(ARTIFACTS / "walk-in-3-handout.png"), full_page=True)
+    handout.pdf(path=str(ARTIFACTS / "walk-in-handout.pdf"), format="A4")
+    assert click.count <= 12, click.count
+    # the case remembers what was chosen and printed
+    page.click("#my-cases-btn")
+    page.locator("#my-cases li").first.filter(has_text="已推荐").wait_for()
+    _shot(page, "walk-in-4-case")
     page.close()
 
 

@@ -28,4 +28,4 @@ def match(body: MatchIn, matcher: MatcherDep, _caller: Counselor) -> dict[str, A
 
 @router.post("/guide")
 def match_guide(body: GuideIn, matcher: MatcherDep, _caller: Counselor) -> dict[str, Any]:
-    return guide(matcher, body.profile, k=body.k, today=body.as_of)
+    return guide(matcher, body.profile, k=body.k, today=body.as_of, skip=body.skip)
