@@ -359,3 +359,38 @@ def test_a_second_question_waits_until_the_first_is_answered(service: str, brows
     assert "失业保险" in reply.inner_text() or "失業保險" in reply.inner_text()
     assert page.locator(".jnt-user").count() == 1
     page.close()
+
+
+def test_a_chat_is_handed_over_to_the_console_as_a_case(service: str, browser,
+                                                       counselor_home) -> None:
+    """A worker told the chat who and where they are; the counselor takes the chat over
+    as a case and ranks from it without retyping."""
+    import json
+    import urllib.request
+
+    def post(path: str, body: dict, token: str | None = None) -> dict:
+        headers = {"Content-Type": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        request = urllib.request.Request(f"{service}{path}", json.dumps(body).encode(),
+                                         headers, method="POST")
+        with urllib.request.urlopen(request, timeout=60) as response:
+            return json.loads(response.read())
+
+    chat = post("/v1/chat/sessions", {})
+    post(f"/v1/chat/sessions/{chat['session_id']}/messages",
+         {"text": "我是退役军人，在江西赣州，想学电工"}, chat["token"])
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{service}/console")
+    page.fill("input[name=username]", "guwen")
+    page.fill("input[name=password]", "console-pass-1")
+    page.click("#login-form button")
+    page.locator("#work").wait_for()
+    page.fill("input[name=session_id]", chat["session_id"])
+    page.click("#from-chat")
+    page.locator("#case-ref").filter(has_text="C-").wait_for()
+    page.locator("#results > li").first.wait_for()
+    assert "退役军人" in page.input_value("input[name=groups]")
+    assert page.input_value("input[name=city]") == "赣州市"
+    _shot(page, "console-chat-handed-over")
+    page.close()

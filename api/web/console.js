@@ -97,7 +97,7 @@
     $("notes").value = ""; $("follow-up").value = ""; $("outcome").value = "未定";
     api("/v1/cases", {profile: {}}).then(function (c) {
       state.caseId = c.id;
-      $("case-ref").textContent = "个案 " + c.worker_ref;
+      $("case-ref").textContent = c.worker_ref;
       $("case-fields").hidden = false; $("case-saved").textContent = "";
       $("profile-form").province.focus();
     }, showError);
@@ -132,12 +132,18 @@
     }, showError);
   });
 
+  $("from-chat").addEventListener("click", function () {
+    var sid = $("profile-form").session_id.value.trim();
+    if (!sid) { showError(new Error("请先填写对话编号。")); return; }
+    api("/v1/cases/from-chat", {session_id: sid}).then(openCase, showError);
+  });
+
   function openCase(c) {
     state = freshState();
     state.caseId = c.id;
     $("profile-form").reset();
     fill(c.profile || {});
-    $("case-ref").textContent = "个案 " + c.worker_ref;
+    $("case-ref").textContent = c.worker_ref;
     $("case-fields").hidden = false;
     $("notes").value = c.notes || ""; $("follow-up").value = c.follow_up || "";
     $("outcome").value = c.outcome || "未定";
