@@ -390,21 +390,40 @@
       if (s.ask_next && s.ask_next.length) {
         box.appendChild(el("p", {}, "建议先问：" + s.ask_next.slice(0, 3).map(function (q) { return q.question; }).join(" / ")));
       }
+      // what the counselor acts on first: rules that apply or fail, and the open ones
+      // closest to settled; the rest (more open ones, expired, 不适用) folded away
+      var shown = 0, rest = el("details", {"class": "rest"}), restCount = 0;
       (d.results || []).forEach(function (r) {
-        var det = el("details", {"class": "trace " + (STATUS_CLASS[r.status] || "")});
-        det.appendChild(el("summary", {}, "【" + (r.label || r.status) + "】" + r.title + (r.region ? "（" + r.region + "）" : "")));
-        if (r.reason) det.appendChild(el("p", {}, r.reason));
-        var ul = el("ul");
-        (r.questions || []).forEach(function (q) { ul.appendChild(el("li", {}, "待问：" + q.question)); });
-        (r.failed || []).forEach(function (f) { ul.appendChild(el("li", {}, f.label + "：" + f.value + "；条件：" + f.condition)); });
-        det.appendChild(ul);
-        var cite = (r.citations || [])[0];
-        if (cite) det.appendChild(el("div", {"class": "hint"}, "依据：" + [cite.title || cite.doc, cite.section].filter(Boolean).join(" ")));
-        box.appendChild(det);
+        var first = r.status === "applies" || r.status === "not_eligible" ||
+                    (r.status === "undetermined" && shown < 8);
+        if (r.status === "undetermined" && first) shown += 1;
+        (first ? box : rest).appendChild(ruleItem(r));
+        if (!first) restCount += 1;
       });
+      if (restCount) {
+        rest.insertBefore(el("summary", {}, "其余 " + restCount + " 条（待确认、已到期、不适用）"), rest.firstChild);
+        box.appendChild(rest);
+      }
       if (!(d.results || []).length) box.appendChild(el("p", {}, "没有可判断的规则；请补充画像。"));
     }, function (err) { box.textContent = err.message; });
   });
+
+  function ruleItem(r) {
+    var det = el("details", {"class": "trace " + (STATUS_CLASS[r.status] || "")});
+    det.appendChild(el("summary", {}, "【" + (r.label || r.status) + "】" + r.title + (r.region ? "（" + r.region + "）" : "")));
+    if (r.reason) det.appendChild(el("p", {}, r.reason));
+    var ul = el("ul");
+    (r.questions || []).forEach(function (q) { ul.appendChild(el("li", {}, "待问：" + q.question)); });
+    (r.failed || []).forEach(function (f) { ul.appendChild(el("li", {}, f.label + "：" + f.value + "；条件：" + f.condition)); });
+    det.appendChild(ul);
+    var cite = (r.citations || [])[0];
+    if (cite) {
+      var parts = (cite.section || "").split(" › ");
+      det.appendChild(el("div", {"class": "hint"}, "依据：" + [cite.doc_number || parts[0] || cite.doc,
+        parts.slice(-2).join(" › ")].filter(Boolean).join(" ") + (cite.quote ? "：“" + cite.quote + "”" : "")));
+    }
+    return det;
+  }
 
   // -- hand-out: built by the server from program ids -------------------------------------------
   function handoutBody() {
