@@ -46,6 +46,7 @@ from matcher.vectors import VectorCache
 
 MAX_K = 100
 MIN_COHORT_SHOWN = 30  # smaller cohorts' rates are noise, not a reason to choose
+SUBSIDY_MEMO = 20_000  # remembered (worker, region) subsidy findings, a few MB
 
 
 @dataclass
@@ -73,6 +74,8 @@ class Matcher:
         self._title_matrix: np.ndarray | None = None
         self._occ_rows: np.ndarray | None = None
         self._titles: dict[str, str] = {}
+        # Subsidy findings per worker and region, dropped with the snapshot (program_subsidies).
+        self._subsidy_memo: dict[tuple[Any, ...], Any] = {}
         # Read with the snapshot: every shortage import bumps the same catalog version.
         self._shortage = ShortageLists([])
 
@@ -90,6 +93,7 @@ class Matcher:
                                     session.execute(select(Document.id, Document.title))}
                     self._shortage = ShortageLists.load(session)
                     self._snapshot, self._version = snap, version
+                    self._subsidy_memo = {}
                 return self._snapshot
 
     def _prepare_vectors(self, snap: Snapshot) -> None:
@@ -211,7 +215,9 @@ class Matcher:
         """Each shown program's subsidy by the rules of its own region (once per region)."""
         scored.extras["program_subsidy"] = program_subsidies(
             self.rules, scored.context.profile, scored.snapshot, scored.context.today,
-            self._titles, indices=shown)
+            self._titles, indices=shown, memo=self._subsidy_memo)
+        if len(self._subsidy_memo) > SUBSIDY_MEMO:
+            self._subsidy_memo.clear()
 
     def _result(self, scored: Scored, i: int) -> dict[str, Any]:
         row = scored.snapshot.rows[i]

@@ -170,6 +170,19 @@ def test_each_program_region_is_judged_once(book: RuleBook, snapshot: Snapshot) 
     assert counting.calls["assess"] == held * len(TRAINING_SUBSIDY_RULES)
 
 
+def test_a_remembered_finding_is_not_judged_again(book: RuleBook, snapshot: Snapshot) -> None:
+    """A counselor re-ranking the same worker asks the rule book nothing new; another
+    worker is judged afresh."""
+    counting = Counting(book)
+    memo: dict[tuple[Any, ...], Any] = {}
+    first = subsidies(counting, NANCHANG_VETERAN, snapshot, memo=memo)
+    asked = counting.calls["assess"]
+    again = subsidies(counting, NANCHANG_VETERAN, snapshot, memo=memo)
+    assert again == first and asked > 0 and counting.calls["assess"] == asked
+    subsidies(counting, {**NANCHANG_VETERAN, "groups": ["农民工"]}, snapshot, memo=memo)
+    assert counting.calls["assess"] == 2 * asked
+
+
 def test_a_rules_stated_share_sets_the_out_of_pocket(book: RuleBook,
                                                      snapshot: Snapshot) -> None:
     found = subsidies(Counting(book, "按培训费的80%给予补贴"), NANCHANG_VETERAN, snapshot)
