@@ -82,12 +82,18 @@ def write_catalog(path: Path, rows: list[dict[str, str]]) -> Path:
     return path
 
 
+def catalog_home(factory: pytest.TempPathFactory, name: str,
+                 rows: list[dict[str, str]]) -> Settings:
+    """A new home holding ``rows`` as its catalog, imported the way an administrator does."""
+    folder = factory.mktemp(name)
+    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
+    import_catalog(settings, write_catalog(folder / "catalog.csv", rows))
+    return settings
+
+
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
-    folder = tmp_path_factory.mktemp("matcher-home")
-    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
-    import_catalog(settings, write_catalog(folder / "catalog.csv", CATALOG))
-    return settings
+    return catalog_home(tmp_path_factory, "matcher-home", CATALOG)
 
 
 def ids(result: dict[str, Any]) -> list[str]:

@@ -14,10 +14,9 @@ from api.matching import matcher
 from corpus.domain.profile import parse_profile
 from corpus.settings import Settings
 from matcher import enterability
-from matcher.catalog import import_catalog
 from matcher.prerequisites import read
 from matcher.ranking import occupation_code
-from tests.test_matcher import TODAY, program, write_catalog
+from tests.test_matcher import TODAY, catalog_home, program
 
 WELDER, ELECTRICIAN = "6-18-02-04", "6-31-01-03"
 NATIONAL_WORDING = ("具备以下条件之一：（1）取得本职业四级/中级工证书后，"
@@ -48,10 +47,7 @@ GANZHOU = {"province": "江西省", "city": "赣州市", "age": 30}
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
-    folder = tmp_path_factory.mktemp("enterability-home")
-    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
-    import_catalog(settings, write_catalog(folder / "catalog.csv", CATALOG))
-    return settings
+    return catalog_home(tmp_path_factory, "enterability-home", CATALOG)
 
 
 def by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -10,9 +10,8 @@ import pytest
 
 from api.matching import matcher, resolver
 from corpus.settings import Settings
-from matcher.catalog import import_catalog
 from matcher.fit_reason import FIT_REASON_Z, calibrate, load_pairs
-from tests.test_matcher import TODAY, program, write_catalog
+from tests.test_matcher import TODAY, catalog_home, program
 
 PAIRS = Path(__file__).parent / "data" / "fit_pairs.jsonl"
 FIT = "与您的技能和兴趣较契合"
@@ -29,10 +28,7 @@ GANZHOU = {"province": "江西省", "city": "赣州市", "age": 30}
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
-    folder = tmp_path_factory.mktemp("fit-home")
-    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
-    import_catalog(settings, write_catalog(folder / "catalog.csv", CATALOG))
-    return settings
+    return catalog_home(tmp_path_factory, "fit-home", CATALOG)
 
 
 def test_the_bar_is_the_one_chosen_on_the_train_pairs_and_holds_out(home: Settings) -> None:

@@ -12,9 +12,8 @@ import pytest
 from api.matching import matcher
 from corpus.settings import Settings
 from matcher import hands_on
-from matcher.catalog import import_catalog
 from matcher.reference import classification
-from tests.test_matcher import TODAY, program, write_catalog
+from tests.test_matcher import TODAY, catalog_home, program
 
 THEORY_ONLY = "线上课程只含理论，实操需另行安排"
 STRONG = {"brand_level": "国家级", "trained_last_year": "500", "employment_rate": "98%",
@@ -38,10 +37,7 @@ GANZHOU = {"province": "江西省", "city": "赣州市", "age": 30}
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
-    folder = tmp_path_factory.mktemp("locality-home")
-    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
-    import_catalog(settings, write_catalog(folder / "catalog.csv", CATALOG))
-    return settings
+    return catalog_home(tmp_path_factory, "locality-home", CATALOG)
 
 
 def ids(result: dict[str, Any]) -> list[str]:

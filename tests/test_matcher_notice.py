@@ -9,9 +9,8 @@ import pytest
 
 from api.matching import matcher
 from corpus.settings import Settings
-from matcher.catalog import import_catalog
 from matcher.guide import guide
-from tests.test_matcher import TODAY, program, write_catalog
+from tests.test_matcher import TODAY, catalog_home, program
 
 NM = {"province": "内蒙古自治区", "city": "包头市", "provider": "包头市职业技能培训中心"}
 CATALOG = [
@@ -38,10 +37,7 @@ STARTED_OR_FULL = {"BT-W3-OLD", "BT-W3-FULL", "CF-W3-OLD"}
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
-    folder = tmp_path_factory.mktemp("notice-home")
-    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
-    import_catalog(settings, write_catalog(folder / "catalog.csv", CATALOG))
-    return settings
+    return catalog_home(tmp_path_factory, "notice-home", CATALOG)
 
 
 def kinds(result: dict[str, Any]) -> dict[str, set[str]]:

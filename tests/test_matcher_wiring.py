@@ -10,8 +10,7 @@ import pytest
 
 from api.matching import matcher
 from corpus.settings import Settings
-from matcher.catalog import import_catalog
-from tests.test_matcher import TODAY, program, write_catalog
+from tests.test_matcher import TODAY, catalog_home, program
 
 SAME = {"trained_last_year": "100", "employment_rate": "70%", "pass_rate": "85%",
         "subsidized": "是", "fee_yuan": "1500"}
@@ -26,10 +25,7 @@ GANZHOU = {"province": "江西省", "city": "赣州市", "age": 35, "travel": "a
 
 @pytest.fixture(scope="module")
 def home(tmp_path_factory: pytest.TempPathFactory, embedder: Any) -> Settings:
-    folder = tmp_path_factory.mktemp("wiring-home")
-    settings = Settings(home=folder / "home")  # type: ignore[call-arg]
-    import_catalog(settings, write_catalog(folder / "catalog.csv", CATALOG))
-    return settings
+    return catalog_home(tmp_path_factory, "wiring-home", CATALOG)
 
 
 def by_id(result: dict[str, Any]) -> dict[str, dict[str, Any]]:

@@ -274,6 +274,17 @@ def test_console_sign_in_match_why_not_compare_and_export(service: str, browser,
     page.close()
 
 
+def _console(browser, service: str) -> object:
+    """The console, signed in as the test counselor, at a laptop's size."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    page.goto(f"{service}/console")
+    page.fill("input[name=username]", "guwen")
+    page.fill("input[name=password]", "console-pass-1")
+    page.click("#login-form button")
+    page.locator("#work").wait_for()
+    return page
+
+
 class _Clicks:
     """Counts the counselor's clicks, so the walk-through's budget is measured, not guessed."""
 
@@ -290,12 +301,7 @@ def test_a_walk_in_case_from_new_case_to_printed_hand_out(service: str, browser,
     """One walk-in, as a counselor works it: new case, the worker's facts typed, "no
     certificate" said, ranked, one guide question answered with a click, two programs
     chosen, the hand-out printed — at most 12 clicks, screenshots at each stage."""
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{service}/console")
-    page.fill("input[name=username]", "guwen")
-    page.fill("input[name=password]", "console-pass-1")
-    page.click("#login-form button")
-    page.locator("#work").wait_for()
+    page = _console(browser, service)
     click = _Clicks(page)
     click("#new-case")
     page.locator("#case-ref").filter(has_text="C-").wait_for()
@@ -380,12 +386,7 @@ def test_a_chat_is_handed_over_to_the_console_as_a_case(service: str, browser,
     chat = post("/v1/chat/sessions", {})
     post(f"/v1/chat/sessions/{chat['session_id']}/messages",
          {"text": "我是退役军人，在江西赣州，想学电工"}, chat["token"])
-    page = browser.new_page(viewport={"width": 1280, "height": 900})
-    page.goto(f"{service}/console")
-    page.fill("input[name=username]", "guwen")
-    page.fill("input[name=password]", "console-pass-1")
-    page.click("#login-form button")
-    page.locator("#work").wait_for()
+    page = _console(browser, service)
     page.fill("input[name=session_id]", chat["session_id"])
     page.click("#from-chat")
     page.locator("#case-ref").filter(has_text="C-").wait_for()
