@@ -7,6 +7,7 @@ input is 422 with field paths; no stack trace ever leaves the process (it goes t
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -19,9 +20,11 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import logs, pages
+from api import docs_pages, file_modes, logs, pages, request_id
+from api import fields as fields_
 from api.deps import get_searcher  # noqa: F401  (re-exported: tests override it)
 from api.jobs import JobRunner
+from api.request_id import RequestIdMiddleware
 from api.routers import (
     ask,
     auth,
@@ -42,13 +45,15 @@ from api.routers import (
     vocabulary,
     wechat,
 )
-from api.security import TokenBuckets, rate_keys
+from api.security import TokenBuckets, rate_headers, rate_keys
 from corpus.errors import JntError
 from corpus.settings import Settings, get_settings
 
 log = logging.getLogger("jnt.api")
 UPLOAD_PATHS = ("/v1/documents", "/v1/catalog/import")
 UNMETERED = ("/healthz", "/readyz", "/metrics")
+EXPOSED_HEADERS = ["X-Request-ID", "Retry-After", "X-RateLimit-Limit",
+                   "X-RateLimit-Remaining", "Idempotent-Replayed"]
 
 
 def _error(code: str, message: str, detail: Any, status: int) -> JSONResponse:
@@ -111,12 +116,23 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
 
     async def rate_limit(request: Request,
                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        if request.url.path not in UNMETERED and request.method != "OPTIONS":
-            for key, per_minute in rate_keys(request, settings):
-                if not buckets.allow(key, per_minute):
-                    return _error("rate_limited", "请求太频繁，请稍后再试。",
-                                  {"limit_per_minute": per_minute}, 429)
-        return await call_next(request)
+        if request.url.path in UNMETERED or request.method == "OPTIONS":
+            return await call_next(request)
+        tightest = None
+        for key, per_minute in rate_keys(request, settings):
+            quota = buckets.take(key, per_minute)
+            if not quota.allowed:
+                refused = _error("rate_limited", "请求太频繁，请稍后再试。",
+                                 {"limit_per_minute": per_minute,
+                                  "retry_after_seconds": math.ceil(quota.retry_after)}, 429)
+                refused.headers.update(rate_headers(quota))
+                return refused
+            if quota.limit and (tightest is None or quota.remaining < tightest.remaining):
+                tightest = quota
+        response = await call_next(request)
+        if tightest is not None:
+            response.headers.update(rate_headers(tightest))
+        return response
 
     async def metered(request: Request,
                       call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -139,7 +155,11 @@ def _middleware(app: FastAPI, settings: Settings) -> None:
     origins = [o.strip() for o in settings.cors_origins.split(",") if o.strip()]
     app.add_middleware(CORSMiddleware, allow_origins=origins, allow_credentials=False,
                        allow_methods=["GET", "POST", "DELETE", "OPTIONS"],
-                       allow_headers=["Authorization", "Content-Type", "X-API-Key"])
+                       allow_headers=["Authorization", "Content-Type", "X-API-Key",
+                                      "X-Request-ID", "Idempotency-Key"],
+                       expose_headers=EXPOSED_HEADERS)
+    # Outermost: every response, even a CORS refusal, 413 or 429, carries the request id.
+    app.add_middleware(RequestIdMiddleware)
 
 
 def _handlers(app: FastAPI) -> None:
@@ -153,7 +173,7 @@ def _handlers(app: FastAPI) -> None:
         if any(e.get("type") == "json_invalid" for e in errors):
             return _error("malformed_json", "请求内容不是有效的 JSON。",
                           [{"field": "body", "reason": "JSON 格式错误"}], 400)
-        fields = [{"field": ".".join(str(p) for p in e["loc"]), "reason": e["msg"]}
+        fields = [{"field": fields_.field_path(e["loc"]), "reason": fields_.reason(e)}
                   for e in errors]
         return _error("invalid_request", "请求参数有误。", fields, 422)
 
@@ -168,18 +188,21 @@ def _handlers(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
         log.exception("unexpected error")
-        return _error("internal", "服务内部错误，请稍后再试。", None, 500)
+        response = _error("internal", "服务内部错误，请稍后再试。", None, 500)
+        response.headers["X-Request-ID"] = request_id.current()  # the id the log line has
+        return response
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
-    logs.configure(settings.ensure_home())
-    app = FastAPI(title="技能通 API", version="1.0.0", docs_url="/docs",
+    logs.configure(file_modes.protect_home(settings), max_bytes=settings.log_max_bytes,
+                   backup_count=settings.log_backup_count)
+    app = FastAPI(title="技能通 API", version="1.0.0", docs_url=None, redoc_url=None,
                   description="政策问答、对话、培训项目匹配与管理接口。错误统一为 "
                               "{code, message, detail}。")
     app.state.settings = settings
     app.state.metrics = ops.Metrics()
-    app.state.jobs = JobRunner()
+    app.state.jobs = JobRunner.start(settings)  # sweeps what dead jobs left behind
     marked = [Depends(_mark_route)]
     app.include_router(ops.router, dependencies=marked)
     for module in (search, ask, chat, feedback, auth, eligibility, match, programs,
@@ -187,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                    wechat):
         app.include_router(module.router, prefix="/v1", dependencies=marked)
     app.include_router(pages.router)
+    app.include_router(docs_pages.router)
     _handlers(app)
     _middleware(app, settings)
     return app

@@ -10,13 +10,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-import traceback
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
-from api import logs
+from api import file_modes, logs
 from corpus import home
 from corpus.errors import InvalidInput, JntError, NotFound
 from corpus.library import dumps
@@ -371,8 +370,10 @@ def serve(
     """启动 HTTP 服务（需要已准备好的 JNT_HOME）。"""
     import uvicorn
 
+    # proxy_headers off: uvicorn would believe X-Forwarded-For from 127.0.0.1 on its own;
+    # which proxies to believe is JNT_TRUSTED_PROXIES' job alone (api/security.py).
     uvicorn.run("api.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="warning")
+                log_level="warning", proxy_headers=False)
 
 
 # -- matcher -----------------------------------------------------------------------------
@@ -508,30 +509,22 @@ def occupations_resolve(text: str, k: Annotated[int, typer.Option("--k")] = 3,
 
 
 def main() -> None:
-    settings = get_settings()
-    logs.configure(settings.ensure_home())
-    as_json = "--json" in sys.argv
-    try:
-        app(standalone_mode=False)
-    except JntError as exc:
-        if as_json:
-            typer.echo(json.dumps({"error": exc.to_dict()}, ensure_ascii=False))
-        typer.echo(f"错误[{exc.code}]：{exc.message}", err=True)
-        sys.exit(2)
-    except typer.Abort:
-        sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last resort: never show a stack trace
-        import click
+    """Run ``jnt``; every error becomes a Chinese report (JSON with ``--json``) and a
+    non-zero exit, as ``api.cli_errors`` decides — never a traceback."""
+    from api import cli_errors
 
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
+    as_json = "--json" in sys.argv
+    log_file: Path | None = None
+    try:
+        settings = get_settings()
         log_file = settings.home / "logs" / "jnt.log"
-        with log_file.open("a", encoding="utf-8") as fh:
-            fh.write(logs.redact(f"{dt.datetime.now().isoformat()} ERROR jnt.cli: "
-                                 f"{traceback.format_exc()}\n"))
-        typer.echo(f"错误[internal]：内部错误（{type(exc).__name__}），详情见 {log_file}", err=True)
-        sys.exit(1)
+        logs.configure(file_modes.protect_home(settings), max_bytes=settings.log_max_bytes,
+                       backup_count=settings.log_backup_count)
+        app(standalone_mode=False)
+    except SystemExit:
+        raise
+    except BaseException as exc:  # noqa: BLE001 - last resort: never show a stack trace
+        sys.exit(cli_errors.report(exc, as_json, log_file))
 
 
 # -- database schema (Alembic) ------------------------------------------------------------
@@ -564,11 +557,30 @@ def users_add(
         "--password", prompt=True, hide_input=True, confirmation_prompt=True,
         help="不写则交互输入（不会回显）")] = "",
 ) -> None:
-    """添加账号（已存在则重设密码和角色）；密码只存 scrypt 散列。"""
+    """添加账号（已存在则重设密码和角色，并作废其已签发的登录凭证）；密码只存 scrypt 散列。"""
     from api.users import create_user
 
     user_id = create_user(get_settings(), username, password, role)
     typer.echo(f"账号 {username}（{role}）已就绪，编号 {user_id}。")
+
+
+@users_app.command("unlock")
+def users_unlock(username: str) -> None:
+    """解除因密码错误次数过多而锁定的账号，并清零失败次数。"""
+    from api.users import unlock
+
+    was_locked = unlock(get_settings(), username)
+    typer.echo(f"账号 {username} 已解锁。" if was_locked
+               else f"账号 {username} 未被锁定，失败次数已清零。")
+
+
+@users_app.command("disable")
+def users_disable(username: str) -> None:
+    """停用账号：立即作废它已签发的所有登录凭证。"""
+    from api.users import set_active
+
+    set_active(get_settings(), username, False)
+    typer.echo(f"账号 {username} 已停用，已签发的登录凭证全部作废。")
 
 if __name__ == "__main__":
     main()

@@ -36,6 +36,15 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # Part of every account token; raised on a new password, role, disabling or logout, so
+    # every token issued before no longer matches (tokens are otherwise stateless).
+    # Server defaults only, so an INSERT that does not name them still works.
+    token_version: Mapped[int] = mapped_column(Integer, server_default="0")
+    # Wrong passwords since failed_since; at the limit the account is locked until
+    # locked_until (api/users.py). Rows, not memory, so every process and the CLI agree.
+    failed_logins: Mapped[int] = mapped_column(Integer, server_default="0")
+    failed_since: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+    locked_until: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
 
 
 class Job(Base):
@@ -50,6 +59,14 @@ class Job(Base):
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    # The lease (api/jobs.py): the process running the job renews ``lease_expires_at``
+    # on a heartbeat; once it lapses any node marks the job failed (its process died).
+    owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    lease_expires_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True,
+                                                                 index=True)
+    # The job's own files (an upload folder), removed with it or by the start-up sweep.
+    workdir: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class WechatBinding(Base):
@@ -83,3 +100,18 @@ class Case(Base):
         index=True)
     created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
     updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+
+
+class IdempotencyKey(Base):
+    """A creating POST's ``Idempotency-Key``, per caller, with the first response: a retry
+    (the mini-program's network dropped the reply) gets that response instead of a second
+    session, message, feedback or case. ``status`` is NULL while the first request runs."""
+
+    __tablename__ = "idempotency_keys"
+
+    caller: Mapped[str] = mapped_column(String(100), primary_key=True)
+    key: Mapped[str] = mapped_column(String(128), primary_key=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    response: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)

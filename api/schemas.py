@@ -10,10 +10,14 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+
+from api.fields import FreeForm, Line, RowId, Text
 
 MAX_QUESTION = 2000
-Profile = dict[str, Any]
+Question = Annotated[Text, Field(max_length=MAX_QUESTION)]
+FactName = Annotated[Line, Field(max_length=120)]
+Profile = FreeForm  # walked to the leaves: storable text, finite numbers
 
 
 class Strict(BaseModel):
@@ -42,11 +46,11 @@ class SearchOut(BaseModel):
 
 
 class AskIn(Strict):
-    question: str = Field(max_length=MAX_QUESTION, description="问题")
-    context: list[str] = Field(default_factory=list, max_length=10,
+    question: Text = Field(max_length=MAX_QUESTION, description="问题")
+    context: list[Question] = Field(default_factory=list, max_length=10,
                                description="之前的提问（最多 10 条）")
     profile: Profile | None = Field(None, description="劳动者画像")
-    region: str | None = Field(None, max_length=60, description="所在地区，如“赣州市”")
+    region: Line | None = Field(None, max_length=60, description="所在地区，如“赣州市”")
     as_of: dt.date | None = Field(None, description="按哪一天的政策回答")
 
 
@@ -59,13 +63,27 @@ class CitationOut(BaseModel):
     section_short: str = Field("", description="章节的最后两级，用于引用卡片")
 
 
+class MissingFactOut(BaseModel):
+    key: str = Field(description="事实名称（facts.yaml），机器使用")
+    label: str = Field(description="中文名称，如“户籍所在省”")
+    question: str = Field(description="向劳动者提问的中文问题")
+
+
+def _described(value: Any) -> Any:
+    """The assistant's fact names, described for the client (``api.missing_facts``)."""
+    from api.missing_facts import describe  # the rule book loads only when answering
+
+    return describe(value)
+
+
 class AnswerOut(BaseModel):
     answer: str = Field(description="回答正文")
     verdict: str | None = None
     abstained: bool = False
     citations: list[CitationOut] = []
     rule_trace: list[dict[str, Any]] = []
-    missing_facts: list[str] = []
+    missing_facts: Annotated[list[MissingFactOut], BeforeValidator(_described)] = Field(
+        [], description="回答还缺的信息：键、中文名称和向劳动者提的问题")
     follow_up: str | None = None
     script: str = "zh-Hans"
     intent: str | None = None
@@ -86,7 +104,7 @@ class SessionOut(BaseModel):
 
 
 class MessageIn(Strict):
-    text: str = Field(max_length=MAX_QUESTION, description="劳动者说的话")
+    text: Text = Field(max_length=MAX_QUESTION, description="劳动者说的话")
 
 
 class ReplyOut(AnswerOut):
@@ -113,9 +131,9 @@ class HistoryOut(BaseModel):
 
 
 class FeedbackIn(Strict):
-    turn_id: int = Field(ge=1, description="被评价的回答编号")
+    turn_id: RowId = Field(description="被评价的回答编号")
     rating: Literal["up", "down"]
-    reason: str | None = Field(None, max_length=500, description="原因（可选）")
+    reason: Text | None = Field(None, max_length=500, description="原因（可选）")
 
 
 class FeedbackOut(BaseModel):
@@ -126,8 +144,8 @@ class FeedbackOut(BaseModel):
 
 # -- accounts ----------------------------------------------------------------------------
 class LoginIn(Strict):
-    username: str = Field(min_length=1, max_length=64)
-    password: str = Field(min_length=1, max_length=256)
+    username: Line = Field(min_length=1, max_length=64)
+    password: Line = Field(min_length=1, max_length=256)
 
 
 class LoginOut(BaseModel):
@@ -140,7 +158,7 @@ class LoginOut(BaseModel):
 # -- counselor ---------------------------------------------------------------------------
 class EligibilityIn(Strict):
     profile: Profile = Field(description="劳动者画像")
-    rule_id: str | None = Field(None, max_length=120, description="只检查这一条规则")
+    rule_id: Line | None = Field(None, max_length=120, description="只检查这一条规则")
     as_of: dt.date | None = None
 
 
@@ -192,15 +210,15 @@ class EligibilityOut(BaseModel):
 class MatchIn(Strict):
     profile: Profile = Field(default_factory=dict, description="劳动者画像")
     k: int = Field(10, ge=1, le=50)
-    weights: dict[str, Any] | None = Field(None, description="调整各因素权重")
-    why_not: str | None = Field(None, max_length=120, description="说明这个项目为什么没排上")
+    weights: FreeForm | None = Field(None, description="调整各因素权重")
+    why_not: Line | None = Field(None, max_length=120, description="说明这个项目为什么没排上")
     as_of: dt.date | None = None
 
 
 class GuideIn(Strict):
     profile: Profile = Field(default_factory=dict)
     k: int = Field(5, ge=1, le=50)
-    skip: list[str] = Field(default_factory=list, max_length=20, description=(
+    skip: list[FactName] = Field(default_factory=list, max_length=20, description=(
         "已问过但劳动者答不上来的问题（字段名），不再问"))
     as_of: dt.date | None = None
 
@@ -254,16 +272,16 @@ class RemovedOut(BaseModel):
 
 # -- cases and the hand-out --------------------------------------------------------------
 CaseOutcome = Literal["未定", "已推荐", "已报名", "放弃", "已就业"]
-ProgramId = Annotated[str, Field(min_length=1, max_length=120)]
+ProgramId = Annotated[Line, Field(min_length=1, max_length=120)]
 MAX_NOTES = 5000
 
 
 class CaseIn(Strict):
     profile: Profile = Field(default_factory=dict,
                              description="劳动者画像（姓名、证件号、电话不保存）")
-    worker_ref: str | None = Field(None, max_length=40,
+    worker_ref: Line | None = Field(None, max_length=40,
                                    description="劳动者编号（可选，默认自动生成，如 C-2026-000123）")
-    notes: str = Field("", max_length=MAX_NOTES, description="指导员备注")
+    notes: Text = Field("", max_length=MAX_NOTES, description="指导员备注")
     follow_up: dt.date | None = Field(None, description="下次跟进日期")
     outcome: CaseOutcome = "未定"
     program_ids: list[ProgramId] = Field(default_factory=list, max_length=200,
@@ -274,15 +292,15 @@ class CaseUpdate(Strict):
     """Only the fields sent are changed; ``follow_up: null`` clears the date."""
 
     profile: Profile | None = None
-    notes: str | None = Field(None, max_length=MAX_NOTES)
+    notes: Text | None = Field(None, max_length=MAX_NOTES)
     follow_up: dt.date | None = None
     outcome: CaseOutcome | None = None
     program_ids: list[ProgramId] | None = Field(None, max_length=200)
 
 
 class HandoverIn(Strict):
-    session_id: str = Field(min_length=1, max_length=32, description="对话会话编号")
-    notes: str = Field("", max_length=MAX_NOTES)
+    session_id: Line = Field(min_length=1, max_length=32, description="对话会话编号")
+    notes: Text = Field("", max_length=MAX_NOTES)
     follow_up: dt.date | None = None
 
 
@@ -309,11 +327,37 @@ class HandoutIn(Strict):
     """Programs by id only: everything printed about them is read from the catalog."""
 
     profile: Profile | None = Field(None, description="劳动者画像（与 case_id 二选一）")
-    case_id: int | None = Field(None, ge=1, description="个案编号（与 profile 二选一）")
+    case_id: RowId | None = Field(None, description="个案编号（与 profile 二选一）")
     program_ids: list[ProgramId] | None = Field(
         None, max_length=200,
         description="选中的项目编号（1–20 个）；用个案时可省略，取个案的候选清单")
-    worker_ref: str | None = Field(None, max_length=40, description="劳动者编号（仅用画像时）")
-    note: str = Field("", max_length=2000, description="写给劳动者的说明")
-    weights: dict[str, Any] | None = Field(None, description="调整各因素权重")
+    worker_ref: Line | None = Field(None, max_length=40, description="劳动者编号（仅用画像时）")
+    note: Text = Field("", max_length=2000, description="写给劳动者的说明")
+    weights: FreeForm | None = Field(None, description="调整各因素权重")
     as_of: dt.date | None = None
+
+
+# -- the mini-program's own calls --------------------------------------------------------
+class SessionMatchIn(Strict):
+    """Matching for the worker of a session: the profile is what the chat learnt, never
+    sent by the client (``profile`` in the body is refused)."""
+
+    k: int = Field(10, ge=1, le=50)
+    why_not: Line | None = Field(None, max_length=120, description="说明这个项目为什么没排上")
+    as_of: dt.date | None = None
+
+
+class SessionGuideIn(Strict):
+    """Guided matching on the session's profile (no ``profile`` in the body)."""
+
+    k: int = Field(5, ge=1, le=50)
+    skip: list[FactName] = Field(default_factory=list, max_length=20, description=(
+        "已问过但劳动者答不上来的问题（字段名），不再问"))
+    as_of: dt.date | None = None
+
+
+class HistoryPageOut(HistoryOut):
+    """One page of a history, oldest first; ``next_cursor`` is passed back as ``after``
+    for the next page and is null on the last one."""
+
+    next_cursor: str | None = Field(None, description="下一页的游标（没有更多时为空）")

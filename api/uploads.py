@@ -15,6 +15,7 @@ from pathlib import Path
 
 from fastapi import Request
 
+from api.fields import bad_char, safe
 from corpus.errors import InvalidInput
 from corpus.settings import Settings
 
@@ -29,10 +30,30 @@ class Upload:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
+MAX_NAME_CHARS = 200  # documents.filename and programs.source hold 300; leave room
+MAX_NAME_BYTES = 255  # what the file system allows for one name (NAME_MAX)
+
+
 def _safe_name(raw: str) -> str:
-    name = Path(raw.replace("\\", "/")).name.strip()
+    """The upload's own name, refused (400) rather than cleaned when it cannot be a plain
+    file name: path parts, control or invalid characters, or a name longer than the
+    database column or the file system allows would otherwise fail later, as a 500."""
+    shown = safe(raw[:MAX_NAME_CHARS])
+    name = raw.strip()
+    if "/" in name or "\\" in name:
+        raise InvalidInput(f"文件名“{shown}”不能包含路径（/ 或 \\），请只上传文件本身。",
+                           code="bad_filename", detail={"reason": "path"})
+    reason = bad_char(name)
+    if reason:
+        raise InvalidInput(f"文件名“{shown}”中{reason}，请改名后重新上传。",
+                           code="bad_filename", detail={"reason": "character"})
+    if len(name) > MAX_NAME_CHARS or len(name.encode("utf-8")) > MAX_NAME_BYTES:
+        raise InvalidInput(f"文件名太长（最多 {MAX_NAME_CHARS} 个字符），请改短后重新上传。",
+                           code="filename_too_long",
+                           detail={"max_chars": MAX_NAME_CHARS, "max_bytes": MAX_NAME_BYTES})
     if not name or name in {".", ".."} or name.startswith("."):
-        raise InvalidInput(f"文件名“{raw}”无效。", code="bad_filename")
+        raise InvalidInput(f"文件名“{shown}”无效。", code="bad_filename",
+                           detail={"reason": "empty_or_hidden"})
     return name
 
 
@@ -52,7 +73,8 @@ async def read_upload(request: Request, settings: Settings) -> Upload:
             if filename:
                 path = upload.folder / _safe_name(_utf8(filename))
                 if path in upload.files:
-                    raise InvalidInput(f"文件“{path.name}”重复上传。", code="duplicate_file")
+                    raise InvalidInput(f"文件“{safe(path.name)}”重复上传。",
+                                       code="duplicate_file")
                 upload.folder.mkdir(parents=True, exist_ok=True)
                 path.write_bytes(payload)
                 upload.files.append(path)

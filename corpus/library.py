@@ -10,13 +10,14 @@ published. A failure anywhere leaves both the database and the index as they wer
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
@@ -24,15 +25,20 @@ from sqlalchemy.orm import Session, selectinload
 from corpus.chunking import ChunkDraft, chunk_document
 from corpus.cleaning import clean_text
 from corpus.db import Chunk, Document, session_factory
+from corpus.document_limits import DocumentLimits
 from corpus.errors import IngestError, NotFound
 from corpus.index import ChunkRecord, Embedding, IndexStore, build_index
 from corpus.loaders import load_file, read_sidecar
 from corpus.metadata import DocumentMeta, build_meta
 from corpus.settings import Settings
+from corpus.write_lock import write_lock
 
 log = logging.getLogger(__name__)
 SUPPORTED = {".txt", ".md", ".markdown", ".html", ".htm", ".docx", ".pdf"}
 SHIPPED = Path(__file__).parent / "texts"
+LOGGED_DROPS = 20
+P = ParamSpec("P")
+R = TypeVar("R")
 
 
 @dataclass
@@ -79,9 +85,10 @@ def _is_note(path: Path) -> bool:
     return path.stem.upper().startswith(("PROVENANCE", "README")) or path.name.startswith(".")
 
 
-def prepare(path: Path, overrides: dict[str, Any] | None = None) -> Prepared:
+def prepare(path: Path, overrides: dict[str, Any] | None = None,
+            limits: DocumentLimits | None = None) -> Prepared:
     """Read, clean and chunk one file; raises ``IngestError`` on bad input."""
-    loaded = load_file(path)
+    loaded = load_file(path, limits)
     cleaned = clean_text(loaded.text)
     if not cleaned.text.strip():
         raise IngestError(f"文件 {path.name} 清洗后没有正文内容。", code="empty_document",
@@ -90,8 +97,10 @@ def prepare(path: Path, overrides: dict[str, Any] | None = None) -> Prepared:
                       overrides or {})
     chunks = chunk_document(meta.id, cleaned.text, meta.title)
     dropped = [{"reason": d.reason, "text": d.text} for d in cleaned.dropped]
-    for d in dropped:
+    for d in dropped[:LOGGED_DROPS]:  # a hostile file once wrote 2 million lines here
         log.info("cleaning %s dropped (%s): %s", meta.id, d["reason"], d["text"][:80])
+    if len(dropped) > LOGGED_DROPS:
+        log.info("cleaning %s dropped %d more lines", meta.id, len(dropped) - LOGGED_DROPS)
     digest = hashlib.sha256(
         (meta.model_dump_json() + "\n" + cleaned.text).encode("utf-8")).hexdigest()
     return Prepared(path, meta, loaded.fmt, loaded.raw_sha256, cleaned.text, dropped, chunks,
@@ -109,6 +118,19 @@ def records(session: Session) -> list[ChunkRecord]:
     docs = session.scalars(select(Document).options(selectinload(Document.chunks))
                            .order_by(Document.id)).all()
     return [_record(doc, chunk) for doc in docs for chunk in doc.chunks]
+
+
+def _exclusive(
+        method: Callable[Concatenate[Library, P], R]) -> Callable[Concatenate[Library, P], R]:
+    """Writers take turns on a home (``corpus.write_lock``): a second one waits, then
+    fails with ``busy`` — never with the database's own lock error."""
+
+    @functools.wraps(method)
+    def locked(self: Library, *args: P.args, **kwargs: P.kwargs) -> R:
+        with write_lock(self.settings):
+            return method(self, *args, **kwargs)
+
+    return locked
 
 
 class Library:
@@ -141,13 +163,20 @@ class Library:
             return doc
 
     # -- writing -----------------------------------------------------------------
+    @_exclusive
     def ingest(self, paths: Iterable[Path], overrides: dict[str, Any] | None = None,
                *, progress: Callable[[int, int], None] | None = None) -> IngestReport:
         files = collect_files(paths)
         if not files:
             raise IngestError("没有找到可导入的文件（支持 " + "、".join(sorted(SUPPORTED)) + "）。",
                               code="no_files")
-        prepared = [prepare(path, overrides) for path in files]
+        limits = DocumentLimits.from_settings(self.settings)
+        # ``progress`` sees one scale of 100 steps: reading files, then the index build.
+        steps = _PhasedProgress(progress, len(files))
+        prepared: list[Prepared] = []
+        for path in files:
+            prepared.append(prepare(path, overrides, limits))
+            steps.file_done()
         _refuse_duplicate_ids(prepared)
         report = IngestReport()
         with self.sessions() as session, session.begin():
@@ -166,11 +195,12 @@ class Library:
                 report.chunks += len(item.chunks)
             if report.added or report.updated or self.store.current() is None:
                 session.flush()
-                report.index_build = self._build(session, progress)
+                report.index_build = self._build(session, steps.build if progress else None)
         if report.index_build:
             self.store.publish(self.store.builds / report.index_build)
         return report
 
+    @_exclusive
     def remove(self, doc_id: str) -> str:
         with self.sessions() as session, session.begin():
             doc = session.get(Document, doc_id)
@@ -183,6 +213,7 @@ class Library:
         self.store.publish(self.store.builds / build)
         return build
 
+    @_exclusive
     def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> str:
         with self.sessions() as session:
             build = self._build(session, progress)
@@ -201,6 +232,26 @@ class Library:
 
     def _build(self, session: Session, progress: Callable[[int, int], None] | None) -> str:
         return build_index(self.store, records(session), self._embedder(), progress=progress).name
+
+
+class _PhasedProgress:
+    """Reading the files is the first ``READ_SHARE`` of an ingest's progress, the index
+    build the rest, so an admin polling the job sees it move from the first file on."""
+
+    READ_SHARE = 30
+
+    def __init__(self, progress: Callable[[int, int], None] | None, files: int) -> None:
+        self.progress, self.files, self.read = progress, max(files, 1), 0
+
+    def file_done(self) -> None:
+        self.read += 1
+        if self.progress:
+            self.progress(self.READ_SHARE * self.read // self.files, 100)
+
+    def build(self, done: int, total: int) -> None:
+        if self.progress:
+            share = 100 - self.READ_SHARE
+            self.progress(self.READ_SHARE + share * done // max(total, 1), 100)
 
 
 def _refuse_duplicate_ids(prepared: list[Prepared]) -> None:

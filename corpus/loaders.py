@@ -17,6 +17,13 @@ from typing import Any
 
 import yaml
 
+from corpus.document_limits import (
+    DocumentLimits,
+    check_chars,
+    check_pages,
+    check_text,
+    check_zip,
+)
 from corpus.errors import IngestError
 
 FORMATS: dict[str, str] = {
@@ -57,14 +64,25 @@ class LoadedFile:
     raw_sha256: str = ""
 
 
-def load_file(path: Path) -> LoadedFile:
-    """Read any supported file into text; raise ``IngestError`` with a Chinese message."""
+def load_file(path: Path, limits: DocumentLimits | None = None) -> LoadedFile:
+    """Read any supported file into text; raise ``IngestError`` with a Chinese message.
+
+    ``limits`` (default: the settings') bound what the file may expand to; a .docx's zip
+    is measured before python-docx parses it, a PDF's pages before they are read.
+    """
     path = Path(path)
     fmt = format_of(path)
+    limits = limits or DocumentLimits.from_settings()
     raw = read_bytes(path)
     if not raw.strip():
         raise _empty(path)
-    text, front_matter = EXTRACTORS[fmt](raw, path)
+    if fmt == "docx":
+        check_zip(raw, path, limits)
+    if fmt == "pdf":
+        text, front_matter = extract_pdf(raw, path, limits)
+    else:
+        text, front_matter = EXTRACTORS[fmt](raw, path)
+    check_text(text, path, limits)
     text = normalize_newlines(text).strip("\n")
     if not text.strip():
         raise _empty(path)
@@ -304,17 +322,28 @@ def _docx_table_rows(table: Any) -> list[str]:
     return rows
 
 
-def extract_pdf(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
-    """The text layer of every page; a PDF without one is a scan and needs OCR first."""
+def extract_pdf(raw: bytes, path: Path,
+                limits: DocumentLimits | None = None) -> tuple[str, dict[str, Any]]:
+    """The text layer of every page; a PDF without one is a scan and needs OCR first.
+
+    The page count is checked before any page is read, and reading stops as soon as the
+    text passes the character limit, so a hostile PDF costs bounded time and memory."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
 
+    limits = limits or DocumentLimits.from_settings()
     try:
         reader = PdfReader(io.BytesIO(raw))
         if reader.is_encrypted and not reader.decrypt(""):
             raise IngestError(f"{path.name} 是加密的 PDF，请先解除密码保护再导入。",
                               code="pdf_encrypted", detail=path.name)
-        pages = [page.extract_text() or "" for page in reader.pages]
+        check_pages(len(reader.pages), path, limits)
+        pages: list[str] = []
+        chars = 0
+        for page in reader.pages:
+            pages.append(page.extract_text() or "")
+            chars += len(pages[-1])
+            check_chars(chars, path, limits)
     except IngestError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:

@@ -59,6 +59,41 @@ class Settings(BaseSettings):
     wechat_timeout_seconds: float = 5.0
     # The job center named on a counselor's hand-out (培训项目推荐单), e.g. 某区就业服务中心.
     job_center: str = ""
+    # -- account and log security (api/security.py, api/users.py, api/logs.py) -----------
+    # Proxies whose X-Forwarded-For is believed: "10.0.0.1,10.1.0.0/16". Empty: nobody's,
+    # the client is the socket peer (a client-sent header would let it pick its address).
+    trusted_proxies: str = ""
+    # The longest a token may live (exp - iat), whatever a token says; longer ones are refused.
+    token_max_ttl_seconds: int = 30 * 24 * 3600
+    # Login attempts per client address per minute (also the burst), on top of the limit above.
+    login_attempts_per_address_per_minute: int = 30
+    # An account is locked for login_lockout_seconds after login_max_failures wrong passwords
+    # within login_failure_window_seconds (0: never); `jnt users unlock NAME` or
+    # POST /v1/auth/unlock (admin) lifts it early.
+    login_max_failures: int = 5
+    login_failure_window_seconds: int = 15 * 60
+    login_lockout_seconds: int = 15 * 60
+    # $JNT_HOME/logs/jnt.log rotates at this size, keeping this many old files.
+    log_max_bytes: int = 10_000_000
+    log_backup_count: int = 5
+    # -- document expansion limits (corpus/document_limits.py), checked before parsing ----
+    # A real policy .docx unpacks to a few MB with a few thousand paragraphs; these
+    # ceilings are ~20x that, and far below what would exhaust a worker's memory.
+    doc_max_unpacked_bytes: int = 100_000_000
+    doc_max_zip_members: int = 1_000
+    doc_max_compression_ratio: float = 100.0
+    doc_max_paragraphs: int = 50_000
+    doc_max_chars: int = 5_000_000
+    doc_max_pdf_pages: int = 2_000
+    # -- job leases (api/jobs.py) and the home's write lock (corpus/write_lock.py) ---------
+    # A running job renews its lease every heartbeat; a lease not renewed for
+    # ``job_lease_seconds`` means its process died and any node marks the job failed.
+    # Long enough to outlast an SQLite write transaction that blocks the heartbeat.
+    job_lease_seconds: int = 900
+    job_heartbeat_seconds: int = 30
+    # How long an ingest, removal or re-index waits for another one on the same home
+    # before it gives up with ``busy`` (0: fail at once).
+    write_lock_wait_seconds: float = 600.0
 
     @property
     def db_url(self) -> str:

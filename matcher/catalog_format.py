@@ -5,10 +5,17 @@ first sheet of an .xlsx, or JSON lines, with English keys or Chinese headers in 
 Each row becomes a normalised ``ProgramRow`` or ``RowError``s naming the line and the
 column *as written in the file*, so whoever keeps the catalog can find and fix it. Nothing
 here touches the database: ``matcher.catalog`` decides what is written.
+
+A cell with a control character (other than tab and line breaks), NUL or a lone surrogate
+is refused, not silently cleaned: stored, it would make every later hand-out holding it
+fail, and a cleaned value would differ from the keeper's file without their knowing. CSV
+text may be UTF-8 (with or without BOM), UTF-16 with BOM or GB18030/GBK; anything else is
+a clear ``catalog_bad_encoding`` error, never mojibake.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import datetime as dt
 import io
@@ -227,16 +234,57 @@ def read_table(path: Path, headers: HeaderMap) -> Iterator[RawRow]:
                       code="catalog_unsupported_format", detail={"file": path.name})
 
 
+_BOMS = ((codecs.BOM_UTF8, "utf-8-sig"), (codecs.BOM_UTF16_LE, "utf-16"),
+         (codecs.BOM_UTF16_BE, "utf-16"))
+MAX_RARE_SHARE = 0.01  # GB18030 four-byte (non-GBK) characters in a real Chinese catalog
+
+
 def _decode(path: Path) -> str:
-    """UTF-8 with or without BOM; GB18030 too, since Excel on Chinese Windows saves that."""
+    """UTF-8 with or without BOM, UTF-16 with BOM, or GB18030/GBK (what Excel on Chinese
+    Windows saves). Text that decodes only as mojibake is refused with a clear error rather
+    than imported: a catalog of garbled titles would be worse than none."""
     data = path.read_bytes()
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            return data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-    raise IngestError(f"无法识别 {path.name} 的文字编码，请另存为 UTF-8。",
-                      code="catalog_bad_encoding", detail={"file": path.name})
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(encoding).lstrip("\ufeff")
+            except UnicodeDecodeError:
+                raise _undecodable(path, f"文件标明是 {encoding.upper()} 编码，但内容无法按此解码"
+                                   ) from None
+    if data.count(b"\x00") * 10 > len(data):  # one NUL in a cell is a cell error, below
+        raise _undecodable(path, "文件含有大量 NUL 字节（可能是没有 BOM 的 UTF-16，或不是文本）")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("gb18030")
+    except UnicodeDecodeError:
+        raise _undecodable(path, "既不是 UTF-8，也不是 GB18030/GBK 编码") from None
+    if "\x00" in text or not _plausible_gb(text):
+        raise _undecodable(path, "按 GB18030/GBK 解码后是乱码")
+    return text
+
+
+def _plausible_gb(text: str) -> bool:
+    """GB18030 decodes many foreign byte soups without error; what gives them away is
+    private-use or unassigned code points and a share of characters outside GBK."""
+    rare = 0
+    for ch in text:
+        if unicodedata.category(ch) in ("Co", "Cn", "Cs"):
+            return False
+        if ord(ch) > 0x7F:
+            try:
+                ch.encode("gbk")
+            except UnicodeEncodeError:
+                rare += 1
+    return rare <= max(1, len(text) * MAX_RARE_SHARE)
+
+
+def _undecodable(path: Path, why: str) -> IngestError:
+    return IngestError(f"无法识别 {path.name} 的文字编码：{why}。请在 Excel 中另存为"
+                       f"“CSV UTF-8（逗号分隔）”后重新导入。",
+                       code="catalog_bad_encoding", detail={"file": path.name})
 
 
 def _named(header: list[str], path: Path, headers: HeaderMap) -> list[str]:
@@ -555,6 +603,12 @@ def _map(raw: Mapping[str, Any], line: int, headers: HeaderMap
     errors: list[RowError] = []
     key_of = headers.key
     for header, value in raw.items():
+        reason = _unstorable(header) or _unstorable(value)
+        if reason:  # refused, not cleaned: the keeper fixes the file and sees what was wrong
+            errors.append(RowError(line, _shown(header), f"{reason}，请删除后重新导入"))
+            if (key := key_of(header)) is not None and key not in written:
+                written[key], values[key] = header, _REFUSED  # not "missing" as well
+            continue
         key = key_of(header)
         if key is None:
             if value not in (None, "") and header:
@@ -565,6 +619,37 @@ def _map(raw: Mapping[str, Any], line: int, headers: HeaderMap
             written[key] = header
             values[key] = value.strip() if type(value) is str else _cell(value)
     return values, written, extra, errors
+
+
+_REFUSED = object()  # a cell ``_map`` refused: reported once, never parsed
+_HARMLESS = frozenset("\t\n\r")  # line breaks in a quoted cell; every export keeps them
+
+
+def _unstorable(value: Any) -> str | None:
+    """Why a cell cannot be stored, or None. A control character (other than tab and line
+    breaks), NUL or lone surrogate would be stored fine but makes every later XLSX/HTML
+    hand-out holding it fail, so the row is refused at import with its line and column."""
+    if isinstance(value, str):
+        for ch in value:
+            if ch in _HARMLESS:
+                continue
+            code = ord(ch)
+            if 0xD800 <= code <= 0xDFFF:
+                return f"含有无效的 Unicode 代理字符（U+{code:04X}）"
+            if unicodedata.category(ch) == "Cc":
+                return f"含有控制字符（U+{code:04X}）"
+        return None
+    if isinstance(value, list | tuple):
+        return next((r for r in map(_unstorable, value) if r), None)
+    if isinstance(value, dict):
+        return next((r for k, v in value.items() for r in (_unstorable(str(k)),
+                                                           _unstorable(v)) if r), None)
+    return None
+
+
+def _shown(header: str) -> str:
+    """A header safe to print and to encode as JSON, its bad characters as ``\\uXXXX``."""
+    return "".join(f"\\u{ord(ch):04x}" if _unstorable(ch) else ch for ch in header)
 
 
 @dataclass(frozen=True)
@@ -599,6 +684,9 @@ def _convert(values: dict[str, Any], headers: HeaderMap, column: Any, line: int
     errors: list[RowError] = []
     for col in _plan(headers):
         value = values.get(col.key)
+        if value is _REFUSED:  # already reported by ``_map``
+            out[col.key] = [] if col.is_list else None
+            continue
         if not value:
             if col.required:
                 errors.append(RowError(line, column(col.key), f"缺少必填项“{col.label}”"))

@@ -395,3 +395,30 @@ def test_a_chat_is_handed_over_to_the_console_as_a_case(service: str, browser,
     assert page.input_value("input[name=city]") == "赣州市"
     _shot(page, "console-chat-handed-over")
     page.close()
+
+
+def test_the_api_docs_render_without_the_internet(service: str, browser) -> None:
+    """A mini-program developer on a job center's intranet: /docs and /redoc load every
+    asset from the service itself (FastAPI's defaults fetch them from a CDN)."""
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    outside: list[str] = []
+
+    def gate(route) -> None:
+        if route.request.url.startswith(service):
+            route.continue_()
+            return
+        # ReDoc's footer links its maker's logo (an image); nothing it needs to work may
+        # come from outside
+        if route.request.resource_type != "image":
+            outside.append(route.request.url)
+        route.abort()
+
+    page.route("**/*", gate)
+    page.goto(f"{service}/docs")
+    page.locator(".swagger-ui .info .title").filter(has_text="技能通").wait_for()
+    assert page.locator(".opblock").count() > 20  # every operation listed
+    _shot(page, "api-docs")
+    page.goto(f"{service}/redoc")
+    page.locator("h1").filter(has_text="技能通").wait_for()
+    assert outside == []
+    page.close()

@@ -1,21 +1,99 @@
-"""``POST /v1/auth/login``: a counselor or admin signs in for a bearer token."""
+"""``/v1/auth``: a counselor or admin signs in for a bearer token, signs out (voiding the
+account's tokens), and an admin lifts a login lock.
+
+Guessing is held back twice: per client address (an in-process token bucket, so a flood
+from one place stops before it costs an scrypt hash each) and per account (a lock after
+repeated wrong passwords, stored in the row, so rotating addresses does not help).
+"""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+import logging
+import threading
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel, Field
 
 from api.deps import SettingsDep
 from api.schemas import LoginIn, LoginOut
-from api.security import Unauthorized, account_token
-from api.users import authenticate
+from api.security import (
+    Admin,
+    Forbidden,
+    RateLimited,
+    TokenBuckets,
+    Unauthorized,
+    account_token,
+    client_address,
+    identify,
+)
+from api.users import AccountLocked, authenticate, revoke_tokens, unlock
 
 router = APIRouter(prefix="/auth", tags=["账号"])
+log = logging.getLogger("jnt.auth")
+_buckets_lock = threading.Lock()
+
+
+class UnlockIn(BaseModel):
+    username: str = Field(min_length=1, max_length=64)
+
+
+class UnlockOut(BaseModel):
+    username: str
+    was_locked: bool
+
+
+def _login_buckets(request: Request) -> TokenBuckets:
+    """One set per app, so two apps in one process (tests) do not share their counts."""
+    state = request.app.state
+    with _buckets_lock:
+        if not hasattr(state, "login_buckets"):
+            state.login_buckets = TokenBuckets()
+        return state.login_buckets
 
 
 @router.post("/login", response_model=LoginOut)
-def login(body: LoginIn, settings: SettingsDep) -> LoginOut:
-    user = authenticate(settings, body.username, body.password)
+def login(body: LoginIn, request: Request, settings: SettingsDep) -> LoginOut:
+    address = client_address(request, settings)
+    per_minute = settings.login_attempts_per_address_per_minute
+    if not _login_buckets(request).allow(f"login:{address}", per_minute):
+        log.warning("login refused, too many attempts: user=%r address=%s",
+                    body.username, address)
+        raise RateLimited("登录尝试太频繁，请稍后再试。", code="rate_limited",
+                          detail={"limit_per_minute": per_minute})
+    try:
+        user = authenticate(settings, body.username, body.password)
+    except AccountLocked:
+        log.warning("login refused, account locked: user=%r address=%s",
+                    body.username, address)
+        raise
     if user is None:
+        # The password is never logged, not even a wrong one (it may be the right one
+        # mistyped, or another account's).
+        log.warning("login failed: user=%r address=%s", body.username, address)
         raise Unauthorized("用户名或密码不正确。", code="bad_credentials")
-    return LoginOut(token=account_token(settings, user.id, user.role), role=user.role,
-                    expires_in=settings.token_ttl_seconds)
+    log.info("login: user=%r address=%s", user.username, address)
+    return LoginOut(token=account_token(settings, user.id, user.role, user.token_version),
+                    role=user.role, expires_in=min(settings.token_ttl_seconds,
+                                                   settings.token_max_ttl_seconds))
+
+
+@router.post("/logout", status_code=204)
+def logout(request: Request, settings: SettingsDep) -> Response:
+    """Void every token of the presented account (tokens are stateless, so one cannot be
+    singled out without a list of them): signing out on one device signs out all."""
+    caller = identify(request, settings)
+    if caller is None:
+        raise Unauthorized("请先登录。", code="auth_required")
+    if caller.kind != "account":
+        raise Forbidden("只有顾问和管理员账号可以退出登录。")
+    revoke_tokens(settings, int(caller.subject))
+    log.info("logout: user_id=%s", caller.subject)
+    return Response(status_code=204)
+
+
+@router.post("/unlock", response_model=UnlockOut)
+def unlock_account(body: UnlockIn, caller: Admin, settings: SettingsDep) -> UnlockOut:
+    """An admin lifts a login lock before it runs out."""
+    was_locked = unlock(settings, body.username)
+    log.info("account unlocked: user=%r by admin_id=%s", body.username, caller.subject)
+    return UnlockOut(username=body.username, was_locked=was_locked)

@@ -6,29 +6,37 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request, Response
 from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
-from api.deps import SettingsDep, get_conversations, get_db
+from api import idempotency
+from api.deps import SettingsDep, get_conversations, get_db, get_matcher
 from api.logs import redact
+from api.missing_facts import describe
 from api.schemas import (
-    HistoryOut,
+    HistoryPageOut,
     MessageIn,
     ReplyOut,
+    SessionGuideIn,
     SessionIn,
+    SessionMatchIn,
     SessionOut,
     SessionProfileOut,
 )
 from api.security import Caller, Counselor, Forbidden, Unauthorized, identify, session_token
 from assistant.dialogue import Conversations
 from assistant.store import ChatSession, Turn
-from corpus.errors import NotFound
+from corpus.errors import InvalidInput, JntError, NotFound
+from matcher.guide import guide
+from matcher.ranking import Matcher
 
 router = APIRouter(prefix="/chat", tags=["对话"])
 log = logging.getLogger("jnt.api.chat")
 ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
 DbDep = Annotated[sessionmaker, Depends(get_db)]
+MatcherDep = Annotated[Matcher, Depends(get_matcher)]
+PAGE, MAX_PAGE = 50, 200
 
 
 def _not_found(session_id: str) -> NotFound:
@@ -55,18 +63,36 @@ def _authorize(caller: Caller | None, session_id: str, db: sessionmaker,
 
 
 @router.post("/sessions", response_model=SessionOut, status_code=201)
-def start(conversations: ConversationsDep, settings: SettingsDep,
-          body: SessionIn | None = None) -> SessionOut:
+def start(conversations: ConversationsDep, settings: SettingsDep, request: Request,
+          response: Response, db: DbDep, body: SessionIn | None = None) -> SessionOut:
+    """A new anonymous session. With ``Idempotency-Key`` a retry returns the same session;
+    only its id is stored with the key, the token is issued afresh (no token at rest)."""
     body = body or SessionIn()
-    session_id = conversations.start(body.profile, channel=body.channel)
+    try:
+        caller = identify(request, settings)
+    except JntError:
+        caller = None  # starting a session needs no credentials; a stale one is ignored
+    created = idempotency.once(
+        db, request, response, caller, body.model_dump(mode="json"),
+        lambda: {"session_id": conversations.start(body.profile, channel=body.channel)})
+    session_id = created["session_id"]
     return SessionOut(session_id=session_id, token=session_token(settings, session_id),
                       expires_in=settings.token_ttl_seconds)
 
 
 @router.post("/sessions/{session_id}/messages", response_model=ReplyOut)
-def say(session_id: str, body: MessageIn, request: Request, settings: SettingsDep,
-        conversations: ConversationsDep, db: DbDep) -> dict[str, Any]:
-    _authorize(identify(request, settings), session_id, db)
+def say(session_id: str, body: MessageIn, request: Request, response: Response,
+        settings: SettingsDep, conversations: ConversationsDep, db: DbDep) -> dict[str, Any]:
+    """One turn. With ``Idempotency-Key`` a retried message is answered from the first
+    reply, not asked (and stored) twice."""
+    caller = identify(request, settings)
+    _authorize(caller, session_id, db)
+    return idempotency.once(db, request, response, caller, body.model_dump(mode="json"),
+                            lambda: _say(session_id, body, conversations, db))
+
+
+def _say(session_id: str, body: MessageIn, conversations: Conversations,
+         db: sessionmaker) -> dict[str, Any]:
     log.info("chat %s: %s", session_id, redact(body.text[:200]))
     answer = conversations.say(session_id, body.text)
     with db() as session:
@@ -93,8 +119,64 @@ def session_profile(session_id: str, caller: Counselor, db: DbDep) -> dict[str, 
     return {"session_id": session_id, "profile": dict(row.facts or {})}
 
 
-@router.get("/sessions/{session_id}/messages", response_model=HistoryOut)
-def history(session_id: str, request: Request, settings: SettingsDep,
-            conversations: ConversationsDep, db: DbDep) -> dict[str, Any]:
+@router.get("/sessions/{session_id}/messages", response_model=HistoryPageOut)
+def history(session_id: str, request: Request, settings: SettingsDep, db: DbDep,
+            after: Annotated[str | None, Query(max_length=20, description=(
+                "上一页返回的 next_cursor；不传则从第一条开始"))] = None,
+            limit: Annotated[int, Query(ge=1, le=MAX_PAGE)] = PAGE) -> dict[str, Any]:
+    """The history a page at a time (oldest first), so a phone does not load a long chat
+    at once. The cursor is the last turn's id, opaque to clients."""
     _authorize(identify(request, settings), session_id, db, accounts=True)
-    return {"session_id": session_id, "turns": conversations.history(session_id)}
+    if after is not None and not after.isdigit():
+        raise InvalidInput("分页游标无效，请使用上一页返回的 next_cursor。", code="bad_cursor",
+                           detail={"after": after})
+    query = select(Turn).where(Turn.session_id == session_id)
+    if after is not None:
+        query = query.where(Turn.id > int(after))
+    with db() as session:
+        rows = list(session.scalars(query.order_by(Turn.id).limit(limit + 1)))
+    page = rows[:limit]
+    turns = [{"id": t.id, "role": t.role, "text": t.text, "answer": _shown(t.answer),
+              "created_at": t.created_at.isoformat()} for t in page]
+    more = len(rows) > limit
+    return {"session_id": session_id, "turns": turns,
+            "next_cursor": str(page[-1].id) if more else None}
+
+
+def _shown(answer: dict[str, Any] | None) -> dict[str, Any] | None:
+    """A stored answer as the API shows answers (missing facts described)."""
+    if not answer or "missing_facts" not in answer:
+        return answer
+    return {**answer, "missing_facts": describe(answer["missing_facts"])}
+
+
+def _session_facts(db: sessionmaker, session_id: str) -> dict[str, Any]:
+    with db() as session:
+        row = session.get(ChatSession, session_id)
+    if row is None:
+        raise _not_found(session_id)
+    return dict(row.facts or {})
+
+
+@router.post("/sessions/{session_id}/match")
+def session_match(session_id: str, body: SessionMatchIn, request: Request,
+                  settings: SettingsDep, db: DbDep, matcher: MatcherDep) -> dict[str, Any]:
+    """Programs for the worker of this session, ranked on what the chat learnt. A worker's
+    token opens only its own session, so a worker can never rank someone else's profile
+    (and cannot send one: the body has no ``profile``)."""
+    _authorize(identify(request, settings), session_id, db, accounts=True)
+    profile = _session_facts(db, session_id)
+    if body.why_not:
+        return matcher.why_not(profile, body.why_not, k=body.k, today=body.as_of)
+    return matcher.match(profile, k=body.k, today=body.as_of)
+
+
+@router.post("/sessions/{session_id}/match/guide")
+def session_match_guide(session_id: str, body: SessionGuideIn, request: Request,
+                        settings: SettingsDep, db: DbDep,
+                        matcher: MatcherDep) -> dict[str, Any]:
+    """The next question that would most change this worker's ranking (guided matching on
+    the session's profile)."""
+    _authorize(identify(request, settings), session_id, db, accounts=True)
+    return guide(matcher, _session_facts(db, session_id), k=body.k, today=body.as_of,
+                 skip=body.skip)

@@ -46,11 +46,10 @@ async def upload(request: Request, settings: SettingsDep, library: LibraryDep, d
     files = await read_upload(request, settings)
 
     def work(progress: Progress) -> dict[str, Any]:
-        # No progress rows during an ingest: its index build runs inside the write
-        # transaction, and SQLite would lock the job row's update out until it commits.
-        return library.ingest([files.folder]).to_dict()
+        return library.ingest([files.folder], progress=_steps(progress)).to_dict()
 
-    return accepted(_runner(request).submit(db, "ingest", work, files.cleanup))
+    return accepted(_runner(request).submit(db, "ingest", work, files.cleanup,
+                                            workdir=files.folder))
 
 
 @router.post("/reindex", status_code=202, response_model=JobAccepted)

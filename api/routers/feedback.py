@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy.orm import sessionmaker
 
+from api import idempotency
 from api.deps import SettingsDep, get_db
 from api.schemas import FeedbackIn, FeedbackOut
-from api.security import Forbidden, Unauthorized, identify
+from api.security import Caller, Forbidden, Unauthorized, identify
 from assistant.store import Feedback, Turn
 from corpus.errors import NotFound
 
@@ -17,13 +18,19 @@ router = APIRouter(tags=["对话"])
 
 
 @router.post("/feedback", response_model=FeedbackOut, status_code=201)
-def feedback(body: FeedbackIn, request: Request, settings: SettingsDep,
+def feedback(body: FeedbackIn, request: Request, response: Response, settings: SettingsDep,
              db: Annotated[sessionmaker, Depends(get_db)]) -> FeedbackOut:
+    """With ``Idempotency-Key`` a retried rating is filed once."""
     caller = identify(request, settings)
     if caller is None:
         raise Unauthorized("缺少会话凭证。", code="auth_required")
     if caller.kind != "worker":
         raise Forbidden("只有对话中的劳动者可以评价回答。")
+    return idempotency.once(db, request, response, caller, body.model_dump(mode="json"),
+                            lambda: _file(body, caller, db))
+
+
+def _file(body: FeedbackIn, caller: Caller, db: sessionmaker) -> FeedbackOut:
     with db() as session, session.begin():
         turn = session.get(Turn, body.turn_id)
         if turn is None or turn.role != "assistant":

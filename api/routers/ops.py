@@ -1,19 +1,25 @@
-"""Operations: ``/healthz`` (the process answers), ``/readyz`` (database and index loaded),
+"""Operations: ``/healthz`` (the process answers), ``/readyz`` (database and home writable,
+index loaded),
 ``/metrics`` (Prometheus text: requests by route and status, latency histogram).
 
 Metrics are per process, which is what Prometheus expects of each scraped target."""
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
+import uuid
 from collections import defaultdict
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
-from sqlalchemy import text
+from sqlalchemy import false, text, update
 
 from api.deps import SettingsDep, get_db
+from api.models import User
 from corpus import home
 from corpus.index import IndexStore
 
@@ -76,8 +82,11 @@ def readyz(settings: SettingsDep, db: Annotated[object, Depends(get_db)]) -> JSO
     try:
         with db() as session:  # type: ignore[operator]
             session.execute(text("SELECT 1"))
+            _database_writable(session)
     except Exception:  # noqa: BLE001
         problems.append("database")
+    if not _home_writable(settings.home):
+        problems.append("home")
     if IndexStore(settings.index_dir).current() is None:
         problems.append("index")
     else:
@@ -89,6 +98,34 @@ def readyz(settings: SettingsDep, db: Annotated[object, Depends(get_db)]) -> JSO
         return JSONResponse({"code": "not_ready", "message": "服务尚未就绪，请稍后再试。",
                              "detail": {"failed": problems}}, status_code=503)
     return JSONResponse({"status": "ready"})
+
+
+def _database_writable(session: object) -> None:
+    """A write that touches no row, rolled back: a read-only file, role or replica (and
+    SQLite on a read-only mount) fail it, where ``SELECT 1`` still answers."""
+    try:
+        session.execute(update(User).where(false()).values(role=User.role))  # type: ignore[attr-defined]
+    finally:
+        session.rollback()  # type: ignore[attr-defined]
+
+
+def _home_writable(home: Path) -> bool:
+    """Uploads, jobs, logs and the SQLite journal are written under the home: a probe file
+    written and synced (a full disk fails at the sync), then removed."""
+    probe = home / f".ready-{uuid.uuid4().hex}"
+    try:
+        fd = os.open(probe, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            os.write(fd, b"ok")
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+        return True
+    except OSError:
+        return False
+    finally:
+        with contextlib.suppress(OSError):
+            probe.unlink(missing_ok=True)
 
 
 @router.get("/metrics", response_class=PlainTextResponse)

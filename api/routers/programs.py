@@ -9,6 +9,7 @@ from fastapi import APIRouter, Query
 from sqlalchemy import func, or_, select
 
 from api.deps import SettingsDep
+from api.fields import Offset
 from api.schemas import ProgramsOut
 from api.security import Counselor
 from corpus.errors import NotFound
@@ -26,7 +27,7 @@ def _plain(program: Program) -> dict[str, Any]:
 @router.get("", response_model=ProgramsOut)
 def list_programs(settings: SettingsDep, _caller: Counselor,
                   limit: Annotated[int, Query(ge=1, le=200)] = 50,
-                  offset: Annotated[int, Query(ge=0)] = 0,
+                  offset: Annotated[Offset, Query()] = 0,
                   q: Annotated[str | None, Query(max_length=50, description=(
                       "按项目编号、名称、职业或机构查找（部分匹配），供顾问查“为什么没有推荐”"))]
                   = None) -> dict[str, Any]:

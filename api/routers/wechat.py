@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from api import wechat
 from api.deps import SettingsDep, get_conversations
+from api.fields import Line
 from api.models import WechatBinding
 from api.schemas import SessionOut, Strict
 from api.security import session_token
@@ -25,7 +26,7 @@ ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
 
 
 class WechatLoginIn(Strict):
-    code: str = Field(min_length=1, max_length=128, description="小程序 wx.login 得到的 code")
+    code: Line = Field(min_length=1, max_length=128, description="小程序 wx.login 得到的 code")
 
 
 def _bound_session(settings: Settings, conversations: Conversations, key: str) -> str:
