@@ -5,30 +5,13 @@ from __future__ import annotations
 
 import errno
 import json
-import sys
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 import matcher.catalog
 from api import cli_errors
-from api.cli import main
-
-
-def run_main(home: Path, *args: str) -> tuple[int, str, str]:
-    """``jnt`` exactly as the console script runs it."""
-    saved = sys.argv
-    with CliRunner().isolation(env={"JNT_HOME": str(home)}) as (out, err, _):
-        sys.argv = ["jnt", *args]
-        try:
-            main()
-            code = 0
-        except SystemExit as exc:
-            code = int(exc.code or 0)
-        finally:
-            sys.argv = saved
-        return code, out.getvalue().decode(), err.getvalue().decode()
+from tests.test_catalog_import import run_main
 
 
 def fail_with(monkeypatch: pytest.MonkeyPatch, exc: BaseException) -> None:

@@ -7,7 +7,6 @@ Bodies are sent as raw JSON text so a lone surrogate (``\\ud800``), ``NaN`` and
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -17,11 +16,10 @@ from sqlalchemy import func, select
 
 from api.app import create_app
 from api.fields import INT32_MAX
-from api.users import create_user, user_sessions
+from api.users import user_sessions
 from assistant.store import ChatSession, Feedback, Turn
 from corpus.settings import Settings
-from matcher.catalog import import_catalog
-from matcher.sample import generate, write_csv
+from tests.test_service import service_home
 
 SHAPE = {"code", "message", "detail"}
 SURROGATE = '"\\ud800"'  # JSON text of a lone surrogate
@@ -29,15 +27,7 @@ SURROGATE = '"\\ud800"'  # JSON text of a lone surrogate
 
 @pytest.fixture(scope="module")
 def settings(shipped_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    home = tmp_path_factory.mktemp("boundary") / "home"
-    shutil.copytree(shipped_settings.home, home)
-    out = Settings(home=home)  # type: ignore[call-arg]
-    csv = home / "catalog.csv"
-    write_csv(generate(60), csv)
-    import_catalog(out, csv, is_sample=True)
-    create_user(out, "counselor", "counsel-secret-1", "counselor")
-    create_user(out, "admin", "admin-secret-1", "admin")
-    return out
+    return service_home(shipped_settings, tmp_path_factory, "boundary", programs=60)
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-import shutil
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,31 +17,18 @@ from api.app import create_app
 from api.deps import get_assistant
 from api.models import Case, IdempotencyKey
 from api.request_id import RequestIdFilter
-from api.users import create_user, user_sessions
+from api.users import user_sessions
 from assistant.answer import Answer
 from assistant.store import ChatSession, Feedback, Turn
 from corpus.settings import Settings
-from matcher.catalog import import_catalog
-from matcher.sample import generate, write_csv
+from tests.test_service import KEY, service_home, settings_for
 
-KEY = "k-partner-0123456789"
 SHAPE = {"code", "message", "detail"}
-
-
-def settings_for(home: Path, **extra: Any) -> Settings:
-    return Settings(home=home, api_keys=f"partner:{KEY}", **extra)  # type: ignore[arg-type]
 
 
 @pytest.fixture(scope="module")
 def settings(shipped_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    home = tmp_path_factory.mktemp("miniprogram") / "home"
-    shutil.copytree(shipped_settings.home, home)
-    out = settings_for(home)
-    csv = home / "catalog.csv"
-    write_csv(generate(200), csv)
-    import_catalog(out, csv, is_sample=True)
-    create_user(out, "counselor", "counsel-secret-1", "counselor")
-    return out
+    return service_home(shipped_settings, tmp_path_factory, "miniprogram")
 
 
 @pytest.fixture(scope="module")

@@ -38,17 +38,24 @@ def settings_for(home: Path, **extra: Any) -> Settings:
                     **extra)
 
 
-@pytest.fixture(scope="module")
-def settings(shipped_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
-    home = tmp_path_factory.mktemp("service") / "home"
-    shutil.copytree(shipped_settings.home, home)
+def service_home(shipped: Settings, factory: pytest.TempPathFactory, name: str,
+                 programs: int = 200) -> Settings:
+    """A copy of the shipped home with a sample catalog, the partner key, and an admin and a
+    counselor account: what a service test runs against."""
+    home = factory.mktemp(name) / "home"
+    shutil.copytree(shipped.home, home)
     out = settings_for(home)
     csv = home / "catalog.csv"
-    write_csv(generate(200), csv)
+    write_csv(generate(programs), csv)
     import_catalog(out, csv, is_sample=True)
     create_user(out, "admin", "admin-secret-1", "admin")
     create_user(out, "counselor", "counsel-secret-1", "counselor")
     return out
+
+
+@pytest.fixture(scope="module")
+def settings(shipped_settings: Settings, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    return service_home(shipped_settings, tmp_path_factory, "service")
 
 
 @pytest.fixture(scope="module")
