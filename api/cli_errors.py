@@ -78,6 +78,7 @@ def _log(exc: BaseException, log_file: Path | None) -> None:
         return
     try:
         text = "".join(traceback.format_exception(exc))
+        log_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         with log_file.open("a", encoding="utf-8", errors="backslashreplace") as fh:
             fh.write(logs.redact(f"{dt.datetime.now().isoformat()} ERROR jnt.cli: {text}\n"))
     except Exception:  # noqa: BLE001 - reporting must not fail in its turn
