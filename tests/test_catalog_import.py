@@ -534,6 +534,7 @@ def run_main(home: Path, *args: str) -> tuple[int, str, str]:
     saved = sys.argv
     with runner.isolation(env={"JNT_HOME": str(home)}) as (out, err, _):
         sys.argv = ["jnt", *args]
+        get_settings.cache_clear()  # a new process reads JNT_HOME afresh
         try:
             main()
             code = 0
@@ -541,6 +542,7 @@ def run_main(home: Path, *args: str) -> tuple[int, str, str]:
             code = int(exc.code or 0)
         finally:
             sys.argv = saved
+            get_settings.cache_clear()
         return code, out.getvalue().decode(), err.getvalue().decode()
 
 
