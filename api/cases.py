@@ -20,10 +20,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.logs import redact
-from api.models import Case, User
+from api.models import Case, User, utc_now
 from api.security import Caller, Forbidden
+from api.users import user_sessions
 from assistant.store import ChatSession
-from corpus.db import Base, get_engine
 from corpus.domain.profile import parse_profile
 from corpus.errors import InvalidInput, JntError, NotFound
 from corpus.settings import Settings
@@ -42,17 +42,9 @@ class Conflict(JntError):
     status = 409
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
 def case_sessions(settings: Settings) -> sessionmaker:
     """Sessions on a database that has the case table (and the tables it points to)."""
-    settings.ensure_home()
-    engine = get_engine(settings.db_url)
-    Base.metadata.create_all(engine, tables=[User.__table__, ChatSession.__table__,
-                                             Case.__table__])
-    return sessionmaker(engine, expire_on_commit=False)
+    return user_sessions(settings, ChatSession.__table__, Case.__table__)
 
 
 # -- who and what may be stored ------------------------------------------------------------
@@ -178,7 +170,7 @@ def create_case(db: sessionmaker, caller: Caller, data: dict[str, Any]) -> dict[
     owner = owner_id(caller)
     ref = check_worker_ref(data["worker_ref"]) if data.get("worker_ref") else None
     profile = clean_profile(data.get("profile") or {})
-    now = _now()
+    now = utc_now()
     try:
         with db() as session, session.begin():
             if ref and session.scalar(select(Case.id).where(Case.worker_ref == ref)):
@@ -212,7 +204,7 @@ def update_case(db: sessionmaker, caller: Caller, case_id: int,
         for key, value in changes.items():
             setattr(case, key, value)
         if changes:
-            case.updated_at = _now()
+            case.updated_at = utc_now()
         session.flush()
         return _out(session, case)
 
@@ -221,7 +213,7 @@ def hand_over(db: sessionmaker, caller: Caller, session_id: str, notes: str,
               follow_up: dt.date | None) -> dict[str, Any]:
     """A case from what a worker's chat learnt (the session's stored facts); one per chat."""
     owner = owner_id(caller)
-    now = _now()
+    now = utc_now()
     try:
         with db() as session, session.begin():
             chat = session.get(ChatSession, session_id)

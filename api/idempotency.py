@@ -26,7 +26,7 @@ from sqlalchemy import delete
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
-from api.models import IdempotencyKey
+from api.models import IdempotencyKey, utc_now
 from api.security import Caller
 from corpus.errors import InvalidInput, JntError
 
@@ -40,10 +40,6 @@ T = TypeVar("T")
 class IdempotencyConflict(JntError):
     code = "idempotency_mismatch"
     status = 409
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
 def caller_ref(caller: Caller | None, request: Request) -> str:
@@ -87,7 +83,7 @@ def once(db: sessionmaker, request: Request, response: Response, caller: Caller 
 def _claim(db: sessionmaker, who: str, key: str, digest: str) -> Any | None:
     """The stored response of a finished first request, or ``None`` after claiming the
     key for this one."""
-    now = _now()
+    now = utc_now()
     with db() as session:
         with session.begin():
             session.execute(delete(IdempotencyKey).where(IdempotencyKey.created_at < now - TTL))

@@ -37,7 +37,7 @@ from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.models import Job, _now
+from api.models import Job, utc_now
 from corpus.errors import JntError
 from corpus.settings import Settings
 
@@ -79,7 +79,7 @@ def reclaim_expired(session: Session, lease_seconds: float, job_id: str | None =
                     now: dt.datetime | None = None) -> list[str]:
     """Mark every job whose lease lapsed (or just ``job_id``) failed; returns their ids.
     The caller commits."""
-    now = now or _now()
+    now = now or utc_now()
     query = select(Job).where(_expired(now, dt.timedelta(seconds=lease_seconds)))
     if job_id is not None:
         query = query.where(Job.id == job_id)
@@ -124,7 +124,7 @@ class JobRunner:
         knows the folder is still wanted while the job is alive."""
         with db() as session, session.begin():
             job = Job(kind=kind, status="queued", progress=0.0, owner=self.owner,
-                      lease_expires_at=_now() + self.lease,
+                      lease_expires_at=utc_now() + self.lease,
                       workdir=str(workdir) if workdir else None)
             session.add(job)
         self._queue.put((db, job.id, work, cleanup))
@@ -154,7 +154,7 @@ class JobRunner:
         for db in databases:
             try:
                 with db() as session, session.begin():
-                    now = _now()
+                    now = utc_now()
                     mine = and_(Job.owner == self.owner, Job.status.in_(ACTIVE))
                     session.execute(update(Job).where(mine)
                                     .values(lease_expires_at=now + self.lease))
@@ -199,7 +199,7 @@ class JobRunner:
             if job is not None:
                 for key, value in values.items():
                     setattr(job, key, value)
-                job.updated_at = _now()
+                job.updated_at = utc_now()
 
     def _start(self, db: sessionmaker, job_id: str) -> bool:
         """Queued → running, unless the job was cancelled or reclaimed while it waited."""
@@ -209,10 +209,10 @@ class JobRunner:
                 return False
             if job.cancel_requested:
                 job.status, job.error, job.lease_expires_at = "failed", dict(CANCELLED), None
-                job.updated_at = _now()
+                job.updated_at = utc_now()
                 return False
             job.status, job.lease_expires_at, job.updated_at = \
-                "running", _now() + self.lease, _now()
+                "running", utc_now() + self.lease, utc_now()
             return True
 
     def _run(self, db: sessionmaker, job_id: str, work: Work) -> None:

@@ -22,7 +22,8 @@ JOB_STATES = ("queued", "running", "done", "failed")
 CASE_OUTCOMES = ("未定", "已推荐", "已报名", "放弃", "已就业")
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
+    """Naive UTC, as every timestamp column of the service stores it."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
 
@@ -35,7 +36,7 @@ class User(Base):
     password_hash: Mapped[str] = mapped_column(String(300))
     role: Mapped[str] = mapped_column(String(20))
     active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
     # Part of every account token; raised on a new password, role, disabling or logout, so
     # every token issued before no longer matches (tokens are otherwise stateless).
     # Server defaults only, so an INSERT that does not name them still works.
@@ -57,8 +58,8 @@ class Job(Base):
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     result: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     error: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
     # The lease (api/jobs.py): the process running the job renews ``lease_expires_at``
     # on a heartbeat; once it lapses any node marks the job failed (its process died).
     owner: Mapped[str | None] = mapped_column(String(64), nullable=True)
@@ -77,7 +78,7 @@ class WechatBinding(Base):
 
     openid_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     session_id: Mapped[str] = mapped_column(String(32))
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class Case(Base):
@@ -98,8 +99,8 @@ class Case(Base):
     chat_session_id: Mapped[str | None] = mapped_column(
         ForeignKey("chat_sessions.id", ondelete="SET NULL"), nullable=True, unique=True,
         index=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
-    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now)
 
 
 class IdempotencyKey(Base):
@@ -114,4 +115,4 @@ class IdempotencyKey(Base):
     request_hash: Mapped[str] = mapped_column(String(64))
     status: Mapped[int | None] = mapped_column(Integer, nullable=True)
     response: Mapped[Any | None] = mapped_column(JSON, nullable=True)
-    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=_now, index=True)
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime, default=utc_now, index=True)

@@ -15,10 +15,10 @@ import hmac
 import math
 import secrets
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import Table, case, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from api.models import ROLES, User
+from api.models import ROLES, User, utc_now
 from corpus.db import Base, get_engine
 from corpus.errors import InvalidInput, JntError, NotFound
 from corpus.settings import Settings
@@ -32,15 +32,12 @@ class AccountLocked(JntError):
     status = 429
 
 
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
-
-
-def user_sessions(settings: Settings) -> sessionmaker:
-    """Sessions on a database that has the service tables, whenever the engine was built."""
+def user_sessions(settings: Settings, *tables: Table) -> sessionmaker:
+    """Sessions on a database that has the users table and ``tables``, whenever the engine
+    was built."""
     settings.ensure_home()
     engine = get_engine(settings.db_url)
-    Base.metadata.create_all(engine, tables=[User.__table__])
+    Base.metadata.create_all(engine, tables=[User.__table__, *tables])
     return sessionmaker(engine, expire_on_commit=False)
 
 
@@ -97,7 +94,7 @@ def authenticate(settings: Settings, username: str, password: str) -> User | Non
     if user is None or not user.active:
         verify_password(password, _DUMMY)
         return None
-    now = _now()
+    now = utc_now()
     if user.locked_until is not None and user.locked_until > now:
         raise _locked(user.locked_until - now)
     if verify_password(password, user.password_hash):
@@ -152,7 +149,7 @@ def unlock(settings: Settings, username: str) -> bool:
     """Lift a lock and forget the failures; whether the account was locked."""
     with user_sessions(settings)() as db, db.begin():
         user = _by_name(db, username)
-        was_locked = user.locked_until is not None and user.locked_until > _now()
+        was_locked = user.locked_until is not None and user.locked_until > utc_now()
         user.failed_logins, user.failed_since, user.locked_until = 0, None, None
         return was_locked
 

@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from api.app import create_app
 from api.job_sweep import sweep
 from api.jobs import JobRunner, reclaim_expired
-from api.models import Job, _now
+from api.models import Job, utc_now
 from api.users import create_user, user_sessions
 from corpus.settings import Settings
 from corpus.write_lock import write_lock
@@ -38,7 +38,7 @@ def db(settings: Settings) -> sessionmaker:
 def add_job(db: sessionmaker, status: str = "running", lease: float | None = -10,
             **values: object) -> str:
     """A job row as a (possibly dead) process left it; ``lease`` in seconds from now."""
-    expires = None if lease is None else _now() + dt.timedelta(seconds=lease)
+    expires = None if lease is None else utc_now() + dt.timedelta(seconds=lease)
     with db() as session, session.begin():
         job = Job(kind="ingest", status=status, owner="dead-host:4242:deadbeef",
                   lease_expires_at=expires, **values)
@@ -57,7 +57,7 @@ def test_lapsed_leases_are_failed_live_ones_are_not(db: sessionmaker) -> None:
     dead = add_job(db)
     dead_queued = add_job(db, status="queued")
     alive = add_job(db, lease=30)
-    old = _now() - dt.timedelta(hours=2)  # made before leases existed: no lease at all
+    old = utc_now() - dt.timedelta(hours=2)  # made before leases existed: no lease at all
     legacy = add_job(db, lease=None, updated_at=old, created_at=old)
     finished = add_job(db, status="done")
     with db() as session, session.begin():
@@ -83,12 +83,12 @@ def test_a_running_job_renews_its_lease_and_reclaims_dead_ones(db: sessionmaker)
     job_id = runner.submit(db, "reindex", work)
     assert started.wait(10)
     with db() as session, session.begin():  # as if the last beat was long ago
-        session.get(Job, job_id).lease_expires_at = _now() + dt.timedelta(seconds=1)
+        session.get(Job, job_id).lease_expires_at = utc_now() + dt.timedelta(seconds=1)
     dead = add_job(db)
     runner.heartbeat()
     mine = get(db, job_id)
     assert mine.status == "running" and mine.owner == runner.owner
-    assert mine.lease_expires_at > _now() + dt.timedelta(seconds=LEASE - 10)
+    assert mine.lease_expires_at > utc_now() + dt.timedelta(seconds=LEASE - 10)
     assert get(db, dead).status == "failed"
     release.set()
     runner.join()

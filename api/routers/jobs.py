@@ -15,7 +15,7 @@ from sqlalchemy.orm import sessionmaker
 
 from api.deps import SettingsDep, get_db
 from api.jobs import ACTIVE, CANCELLED, job_dict, reclaim_expired
-from api.models import Job, _now
+from api.models import Job, utc_now
 from api.schemas import JobOut
 from api.security import Admin
 from corpus.errors import NotFound
@@ -35,7 +35,7 @@ def get_job(job_id: str, db: DbDep, settings: SettingsDep, _caller: Admin) -> di
         if job is None:
             raise _not_found(job_id)
         lapsed = (job.status in ACTIVE and job.lease_expires_at is not None
-                  and job.lease_expires_at < _now())
+                  and job.lease_expires_at < utc_now())
         if not lapsed:
             return job_dict(job)
     with db() as session, session.begin():
@@ -55,5 +55,5 @@ def cancel_job(job_id: str, db: DbDep, _caller: Admin) -> dict[str, Any]:
             job.cancel_requested = True
             if job.status == "queued":
                 job.status, job.error, job.lease_expires_at = "failed", dict(CANCELLED), None
-            job.updated_at = _now()
+            job.updated_at = utc_now()
         return job_dict(job)
