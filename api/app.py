@@ -13,6 +13,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
+from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse
@@ -20,7 +21,17 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from api import docs_pages, file_modes, logs, pages, request_id
+from api import (
+    db_migrate,
+    docs_pages,
+    file_modes,
+    logs,
+    openapi,
+    pages,
+    rate_store,
+    request_id,
+    warmup,
+)
 from api import fields as fields_
 from api.deps import get_searcher  # noqa: F401  (re-exported: tests override it)
 from api.jobs import JobRunner
@@ -31,6 +42,7 @@ from api.routers import (
     cases,
     catalog,
     chat,
+    chat_stream,
     documents,
     eligibility,
     feedback,
@@ -45,8 +57,12 @@ from api.routers import (
     vocabulary,
     wechat,
 )
-from api.security import TokenBuckets, rate_headers, rate_keys
+from api.security import rate_headers, rate_keys
+from api.wechat import check_sandbox
+from corpus.disk import MESSAGE as DISK_FULL_MESSAGE
+from corpus.disk import is_disk_full
 from corpus.errors import JntError
+from corpus.index_sync import IndexSync
 from corpus.settings import Settings, get_settings
 
 log = logging.getLogger("jnt.api")
@@ -112,15 +128,17 @@ def _mark_route(request: Request) -> None:
 
 
 def _middleware(app: FastAPI, settings: Settings) -> None:
-    buckets = TokenBuckets()
+    buckets = rate_store.buckets_for(settings)  # shared by every node on PostgreSQL
 
     async def rate_limit(request: Request,
                          call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         if request.url.path in UNMETERED or request.method == "OPTIONS":
             return await call_next(request)
         tightest = None
-        for key, per_minute in rate_keys(request, settings):
-            quota = buckets.take(key, per_minute)
+        keys = rate_keys(request, settings)
+        quotas = (await run_in_threadpool(buckets.take_all, keys) if buckets.shared
+                  else buckets.take_all(keys))
+        for (_key, per_minute), quota in zip(keys, quotas, strict=False):
             if not quota.allowed:
                 refused = _error("rate_limited", "请求太频繁，请稍后再试。",
                                  {"limit_per_minute": per_minute,
@@ -187,6 +205,9 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
+        if is_disk_full(exc):  # no traceback: the log is on the same full disk
+            log.error("disk full (%s)", type(exc).__name__)
+            return _error("disk_full", DISK_FULL_MESSAGE, None, 507)
         log.exception("unexpected error")
         response = _error("internal", "服务内部错误，请稍后再试。", None, 500)
         response.headers["X-Request-ID"] = request_id.current()  # the id the log line has
@@ -197,20 +218,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
     logs.configure(file_modes.protect_home(settings), max_bytes=settings.log_max_bytes,
                    backup_count=settings.log_backup_count)
+    check_sandbox(settings)  # refuses sandbox + real credentials; warns loudly when on
     app = FastAPI(title="技能通 API", version="1.0.0", docs_url=None, redoc_url=None,
                   description="政策问答、对话、培训项目匹配与管理接口。错误统一为 "
                               "{code, message, detail}。")
     app.state.settings = settings
     app.state.metrics = ops.Metrics()
     app.state.jobs = JobRunner.start(settings)  # sweeps what dead jobs left behind
+    # Every node claims queued jobs, whichever node accepted them (api/jobs.py).
+    app.router.on_startup.append(app.state.jobs.open)
+    app.router.on_shutdown.append(app.state.jobs.close)
+    # Follows the database's current index build when builds are shared (corpus/index_sync.py).
+    app.state.index_sync = IndexSync(settings)
+    app.router.on_startup.append(app.state.index_sync.start)
+    app.router.on_shutdown.append(app.state.index_sync.stop)
+    app.router.on_startup.append(lambda: warmup.start(settings))  # first answer not cold
+    app.router.on_startup.append(lambda: db_migrate.warn_if_behind(settings))
     marked = [Depends(_mark_route)]
     app.include_router(ops.router, dependencies=marked)
-    for module in (search, ask, chat, feedback, auth, eligibility, match, programs,
+    for module in (search, ask, chat, chat_stream, feedback, auth, eligibility, match, programs,
                    occupations, shortage, documents, catalog, jobs, handout, cases, vocabulary,
                    wechat):
         app.include_router(module.router, prefix="/v1", dependencies=marked)
     app.include_router(pages.router)
     app.include_router(docs_pages.router)
+    openapi.install(app)  # the contract: security, ErrorOut, error codes (api/openapi.py)
     _handlers(app)
     _middleware(app, settings)
     return app

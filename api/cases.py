@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Iterable
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -139,8 +139,11 @@ def get_case(db: sessionmaker, caller: Caller, case_id: int) -> dict[str, Any]:
         return _out(session, load_case(session, caller, case_id))
 
 
-def list_cases(db: sessionmaker, caller: Caller, limit: int, offset: int) -> dict[str, Any]:
-    """Newest first; a counselor's own, or every case for an admin."""
+def list_cases(db: sessionmaker, caller: Caller, limit: int, offset: int,
+               after: str | None = None) -> dict[str, Any]:
+    """Newest first; a counselor's own, or every case for an admin. ``after`` is the last
+    case id of the previous page (``next_cursor``): the page goes on strictly below it in
+    the (created_at, id) order, so cases added meanwhile do not shift it."""
     query = select(Case, User.username).join(User, User.id == Case.counselor_id)
     count = select(func.count()).select_from(Case)
     if caller.role != "admin":
@@ -149,9 +152,18 @@ def list_cases(db: sessionmaker, caller: Caller, limit: int, offset: int) -> dic
             Case.counselor_id == mine)
     with db() as session:
         total = session.scalar(count) or 0
-        rows = session.execute(query.order_by(Case.created_at.desc(), Case.id.desc())
-                               .limit(limit).offset(offset))
-        return {"total": total, "cases": [to_dict(case, name) for case, name in rows]}
+        if after is not None:
+            mark = session.get(Case, int(after)) if after.isdigit() and len(after) < 10 else None
+            if mark is None or (caller.role != "admin" and mark.counselor_id != mine):
+                raise InvalidInput("分页游标无效，请使用上一页返回的 next_cursor。",
+                                   code="bad_cursor", detail={"after": after})
+            query = query.where(or_(Case.created_at < mark.created_at, and_(
+                Case.created_at == mark.created_at, Case.id < mark.id)))
+        rows = list(session.execute(query.order_by(Case.created_at.desc(), Case.id.desc())
+                                    .limit(limit + 1).offset(offset)))
+        page = rows[:limit]
+        return {"total": total, "cases": [to_dict(case, name) for case, name in page],
+                "next_cursor": str(page[-1][0].id) if len(rows) > limit else None}
 
 
 # -- writing -------------------------------------------------------------------------------

@@ -8,10 +8,14 @@ home: it is stamped as the newest revision instead of being created again.
 
 from __future__ import annotations
 
+import logging
+from functools import lru_cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
@@ -22,6 +26,7 @@ MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 VERSION_TABLE = "alembic_version"
 # Tables that have been in every home since the first release: finding one means create_all.
 KNOWN_TABLES = frozenset({"documents", "chunks"})
+log = logging.getLogger("jnt.api")
 
 
 def config(url: str, connection: Connection | None = None) -> Config:
@@ -49,3 +54,33 @@ def upgrade(settings: Settings) -> str:
             return "upgraded"
     finally:
         engine.dispose()
+
+
+@lru_cache(maxsize=1)
+def head_revision() -> str | None:
+    """The newest revision among the migration scripts shipped with this code."""
+    return ScriptDirectory.from_config(config("sqlite://")).get_current_head()
+
+
+def is_current(connection: Connection) -> bool:
+    """Whether the database is at the revision this code expects: a node started on a
+    database nobody upgraded would fail every job claim and many writes."""
+    return MigrationContext.configure(connection).get_current_revision() == head_revision()
+
+
+def warn_if_behind(settings: Settings) -> None:
+    """Say once, at start-up, that the database needs ``jnt db upgrade``; the service
+    still starts (``/readyz`` answers 503 with ``schema``) so the operator can see why."""
+    engine = create_engine(settings.db_url, poolclass=NullPool)
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except Exception as exc:  # noqa: BLE001 — an unreachable database is /readyz's to report
+        log.warning("could not read the database schema revision: %s", type(exc).__name__)
+        return
+    finally:
+        engine.dispose()
+    if current != head_revision():
+        log.error("database schema is at revision %s, this version needs %s: run "
+                  "`jnt db upgrade` (the service is not ready until then)", current,
+                  head_revision())

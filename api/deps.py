@@ -64,6 +64,9 @@ def get_library(settings: SettingsDep) -> Library:
 
 def get_db(settings: SettingsDep) -> sessionmaker:
     """Sessions on the home's database with every table (service tables included)."""
+    from api.models import IdempotencyKey
     from api.users import user_sessions
 
-    return user_sessions(settings)
+    # An engine built before api.models was imported lacks the service tables; every
+    # POST with an Idempotency-Key (the chat widget sends one) needs this one.
+    return user_sessions(settings, IdempotencyKey.__table__)

@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Sequence
 from typing import Annotated, Any
 
+from fastapi import Header
 from pydantic import AfterValidator, Field
 from pydantic_core import PydanticCustomError
 
@@ -101,7 +102,9 @@ def _walk(value: Any, path: str, depth: int, seen: list[int]) -> None:
             _walk(item, f"{path}[{i}]", depth + 1, seen)
 
 
-def _free(value: dict[str, Any]) -> dict[str, Any]:
+def free_form(value: dict[str, Any]) -> dict[str, Any]:
+    """The free-form rule, public for models that document a free-form object's keys
+    (``api.profile_schema.WorkerProfile``)."""
     _walk(value, "", 0, [0])
     return value
 
@@ -117,7 +120,7 @@ Line = Annotated[str, AfterValidator(_line)]
 # Free text (questions, notes, reasons): newlines and tabs allowed.
 Text = Annotated[str, AfterValidator(_text)]
 # A free-form JSON object (a worker profile, factor weights), walked to the leaves.
-FreeForm = Annotated[dict[str, Any], AfterValidator(_free)]
+FreeForm = Annotated[dict[str, Any], AfterValidator(free_form)]
 FiniteFloat = Annotated[float, AfterValidator(_finite)]
 # A row id in an Integer column.
 RowId = Annotated[int, Field(ge=1, le=INT32_MAX)]
@@ -186,3 +189,9 @@ def safe(value: str) -> str:
 
 def _has_chinese(text: str) -> bool:
     return any("\u4e00" <= ch <= "\u9fff" for ch in text)
+
+
+# -- headers the routes read themselves, declared so the OpenAPI document shows them ------
+IdempotencyKey = Annotated[str | None, Header(
+    alias="Idempotency-Key", description=(
+        "幂等键（可选，建议用 UUID）：同一个键的重试返回第一次的结果，不会重复创建"))]

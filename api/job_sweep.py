@@ -1,10 +1,11 @@
 """What a starting service clears up after processes that died mid-job (kill -9, OOM).
 
-- Jobs whose lease lapsed are marked failed (``api.jobs.reclaim_expired``).
-- Upload folders (``$JNT_HOME/uploads/<id>/``) that no live job needs are removed: a
-  folder is kept while a queued or running job names it as its ``workdir``, and while it
+- Running jobs whose lease lapsed are queued again or failed, and overdue ones failed
+  (``api.jobs.settle``).
+- Upload folders (``$JNT_HOME/uploads/<id>/``) that no running job of this home needs are
+  removed: a folder is kept while a running job names it as its ``workdir``, and while it
   is younger than one lease (an upload being written, or a job being queued right now).
-  While a live job has no recorded folder (submitted without ``workdir``), none is removed.
+  Queued jobs need no folder: their files wait in the database (``job_payloads``).
 - Temporary index builds (``index/builds/.<id>.tmp``) are removed — but only when the
   home's write lock is free, since a live ingest in another process builds in one.
 
@@ -21,7 +22,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.exc import SQLAlchemyError
 
-from api.jobs import ACTIVE, reclaim_expired
+from api.jobs import settle
 from api.models import Job
 from corpus.settings import Settings
 from corpus.write_lock import Busy, write_lock
@@ -34,21 +35,16 @@ def sweep(settings: Settings) -> dict[str, int]:
     from api.users import user_sessions
 
     done = {"jobs": 0, "uploads": 0, "builds": 0}
-    workdirs: list[str | None] = []
     try:
         db = user_sessions(settings)
         with db() as session, session.begin():
-            done["jobs"] = len(reclaim_expired(session, settings.job_lease_seconds))
-            workdirs = session.execute(
-                select(Job.workdir).where(Job.status.in_(ACTIVE))).scalars().all()
+            done["jobs"] = len(settle(session, settings))
+            session.flush()
+            workdirs = session.scalars(select(Job.workdir).where(Job.status == "running")).all()
     except SQLAlchemyError as exc:
         log.warning("start-up job sweep skipped: %s", type(exc).__name__)
         return done  # without the job table we cannot tell which uploads are wanted
-    if None in workdirs:
-        # A live job that did not say which folder is its own: any folder may be it.
-        log.info("start-up sweep keeps uploads: a live job has no recorded folder")
-    else:
-        done["uploads"] = _orphan_uploads(settings, {w for w in workdirs if w})
+    done["uploads"] = _orphan_uploads(settings, {w for w in workdirs if w})
     done["builds"] = _leftover_builds(settings)
     if any(done.values()):
         log.info("start-up sweep: %s", done)

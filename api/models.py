@@ -11,7 +11,18 @@ import datetime as dt
 import uuid
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 import assistant.store  # noqa: F401  (chat_sessions, which a case may point to)
@@ -68,6 +79,35 @@ class Job(Base):
     # The job's own files (an upload folder), removed with it or by the start-up sweep.
     workdir: Mapped[str | None] = mapped_column(String(500), nullable=True)
     cancel_requested: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The job as data (api/job_kinds.py): any node can run it from its kind and params.
+    # ``attempts`` counts the times a node started it; ``deadline_at`` ends the current run.
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0", default=0)
+    max_attempts: Mapped[int] = mapped_column(Integer, server_default="2", default=2)
+    deadline_at: Mapped[dt.datetime | None] = mapped_column(DateTime, nullable=True)
+
+
+class JobPayload(Base):
+    """A job's input files (a tar of the upload), apart from ``jobs`` so a poll never
+    loads them; deleted when the job ends."""
+
+    __tablename__ = "job_payloads"
+
+    job_id: Mapped[str] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"),
+                                        primary_key=True)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class RateBucket(Base):
+    """A token bucket shared by every node (api/rate_store.py); ``allowed`` is whether the
+    last draw got a token. Rows idle for minutes are full again and get deleted."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    tokens: Mapped[float] = mapped_column(Float)
+    allowed: Mapped[bool] = mapped_column(Boolean)
+    updated_at: Mapped[dt.datetime] = mapped_column(DateTime(timezone=True), index=True)
 
 
 class WechatBinding(Base):

@@ -31,7 +31,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends, Request, Security
+from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
 from api.deps import SettingsDep
 from corpus.errors import InvalidInput, JntError
@@ -208,11 +209,50 @@ def identify(request: Request, settings: Settings) -> Caller | None:
     return Caller("account", user_id, role)
 
 
-def optional_caller(request: Request, settings: SettingsDep) -> Caller | None:
+# -- what the OpenAPI document says about callers ------------------------------------------
+# Declared with auto_error=False: they only describe the schemes in /openapi.json (and the
+# /docs "Authorize" dialog); ``identify`` still decides, with its own codes and messages.
+WORKER_SCHEME = HTTPBearer(
+    scheme_name="WorkerSession", bearerFormat="会话凭证", auto_error=False,
+    description="劳动者会话凭证：POST /v1/chat/sessions 或 POST /v1/wechat/login 返回的 token，"
+                "放在 `Authorization: Bearer …` 中，只能打开自己的会话。")
+ACCOUNT_SCHEME = HTTPBearer(
+    scheme_name="AccountToken", bearerFormat="账号凭证", auto_error=False,
+    description="就业指导员（counselor）或管理员（admin）账号凭证：POST /v1/auth/login 返回的 "
+                "token，放在 `Authorization: Bearer …` 中。")
+PARTNER_SCHEME = APIKeyHeader(
+    name="X-API-Key", scheme_name="PartnerKey", auto_error=False,
+    description="合作方后台（如微信小程序的服务端）的 API 密钥，由运维在 JNT_API_KEYS 中配置。")
+Bearer = HTTPAuthorizationCredentials | None
+
+
+def _declares_worker(_: Annotated[Bearer, Security(WORKER_SCHEME)]) -> None:
+    """No behaviour: marks an operation as accepting a worker's session token."""
+
+
+def _declares_account(_: Annotated[Bearer, Security(ACCOUNT_SCHEME)]) -> None:
+    """No behaviour: marks an operation as accepting an account token."""
+
+
+def _declares_partner(_: Annotated[str | None, Security(PARTNER_SCHEME)]) -> None:
+    """No behaviour: marks an operation as accepting a partner's API key."""
+
+
+# For routes that call ``identify`` in their body: ``dependencies=[WORKER_AUTH, …]``.
+WORKER_AUTH = Depends(_declares_worker)
+ACCOUNT_AUTH = Depends(_declares_account)
+PARTNER_AUTH = Depends(_declares_partner)
+
+
+def optional_caller(request: Request, settings: SettingsDep,
+                    _w: Annotated[None, WORKER_AUTH], _a: Annotated[None, ACCOUNT_AUTH],
+                    _p: Annotated[None, PARTNER_AUTH]) -> Caller | None:
+    """Open endpoints that use the caller when there is one (``security`` lists ``{}``)."""
     return identify(request, settings)
 
 
-def counselor(request: Request, settings: SettingsDep) -> Caller:
+def counselor(request: Request, settings: SettingsDep, _a: Annotated[None, ACCOUNT_AUTH],
+              _p: Annotated[None, PARTNER_AUTH]) -> Caller:
     """Counselor endpoints: a counselor or admin account, or a partner's API key."""
     caller = identify(request, settings)
     if caller is None:
@@ -222,7 +262,7 @@ def counselor(request: Request, settings: SettingsDep) -> Caller:
     return caller
 
 
-def admin(request: Request, settings: SettingsDep) -> Caller:
+def admin(request: Request, settings: SettingsDep, _a: Annotated[None, ACCOUNT_AUTH]) -> Caller:
     """Administrative endpoints: an admin account, nothing else."""
     caller = identify(request, settings)
     if caller is None:
@@ -284,10 +324,11 @@ def client_address(request: Request, settings: Settings) -> str:
 # -- rate limits -------------------------------------------------------------------------
 class TokenBuckets:
     """Per-key token buckets in this process: ``rate`` requests a minute, bursts of
-    ``rate``. In-process on purpose: a limit per process is a cheap first line; the
-    deployment's proxy enforces the global one."""
+    ``rate``. Used with SQLite (one home); on PostgreSQL every node draws on the shared
+    buckets of ``api.rate_store`` instead, and falls back to these if the database fails."""
 
     MAX_KEYS = 50_000
+    shared = False
 
     def __init__(self) -> None:
         self._buckets: dict[str, tuple[float, float]] = {}
@@ -295,6 +336,15 @@ class TokenBuckets:
 
     def allow(self, key: str, per_minute: int) -> bool:
         return self.take(key, per_minute).allowed
+
+    def take_all(self, keys: list[tuple[str, int]]) -> list[Quota]:
+        """Draw on each bucket in turn, stopping at the first refusal."""
+        quotas = []
+        for key, per_minute in keys:
+            quotas.append(self.take(key, per_minute))
+            if not quotas[-1].allowed:
+                break
+        return quotas
 
     def take(self, key: str, per_minute: int) -> Quota:
         """Draw one token; the quota says what is left and, when refused, how many seconds

@@ -3,6 +3,13 @@ and the openid is bound (as a keyed hash, never in the clear) to one chat sessio
 
 The openid, the session_key and the app secret are never logged nor stored; a log line
 carries at most a short hash of the openid.
+
+Sandbox (``JNT_WECHAT_SANDBOX=true``, off by default): the mini-program flow can be tried
+locally without WeChat. A code ``sandbox-<name>`` logs in as the sandbox user ``<name>``
+(the same name, the same conversation); any other code is refused. Sandbox openids carry a
+prefix no real openid can have (``sandbox:``) before they are hashed, so a sandbox user can
+never land in a real user's conversation. A service with the sandbox on and a real appid or
+secret refuses to start, and every sandbox login is logged as a WARNING.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
+import re
 from typing import Any
 
 import httpx
@@ -24,6 +32,8 @@ from corpus.settings import Settings
 log = logging.getLogger("jnt.api.wechat")
 # WeChat errcodes that mean the code itself is bad (invalid, used, expired).
 INVALID_CODE = {40029, 40163, 40226}
+SANDBOX_CODE = re.compile(r"sandbox-([A-Za-z0-9_-]{1,64})")
+SANDBOX_OPENID_PREFIX = "sandbox:"  # real openids are [A-Za-z0-9_-]: never a colon
 
 
 class WechatUnavailable(JntError):
@@ -39,6 +49,43 @@ class WechatNotConfigured(JntError):
 def _unavailable(reason: str) -> WechatUnavailable:
     log.warning("wechat code2session failed: %s", reason)
     return WechatUnavailable("微信登录服务暂时不可用，请稍后再试。")
+
+
+class SandboxWithCredentials(JntError):
+    code = "wechat_sandbox_with_credentials"
+    status = 500
+
+
+def check_sandbox(settings: Settings) -> None:
+    """At start-up: refuse the sandbox next to real credentials (it would let anyone log
+    in beside real users), and say loudly that it is on."""
+    if not settings.wechat_sandbox:
+        return
+    if settings.wechat_appid or settings.wechat_secret:
+        error = SandboxWithCredentials(
+            "微信沙箱模式（JNT_WECHAT_SANDBOX）不能与真实的微信凭证（JNT_WECHAT_APPID / "
+            "JNT_WECHAT_SECRET）同时配置：请关闭沙箱，或删除这两个凭证。",
+            detail={"setting": "JNT_WECHAT_SANDBOX"})
+        log.error("refusing to start: %s", error.message)
+        raise error
+    log.warning("WeChat sandbox is ON — never in production: any sandbox-<name> code "
+                "logs in without WeChat (JNT_WECHAT_SANDBOX=true)")
+
+
+def login_openid(settings: Settings, code: str) -> str:
+    """The openid behind a ``wx.login`` code: WeChat's answer, or in the sandbox the
+    sandbox user's own (prefixed) openid."""
+    if not settings.wechat_sandbox:
+        return code2session(settings, code)
+    match = SANDBOX_CODE.fullmatch(code)
+    if match is None:
+        log.warning("WeChat sandbox login refused: not a sandbox-<name> code")
+        raise Unauthorized("微信沙箱模式下只接受 sandbox-<名字> 形式的登录 code（名字为 1–64 个"
+                           "字母、数字、_ 或 -），例如 sandbox-alice。",
+                           code="wechat_sandbox_code", detail={"example": "sandbox-alice"})
+    log.warning("WeChat sandbox login as %s (sandbox is ON — never in production)",
+                match.group(1))
+    return SANDBOX_OPENID_PREFIX + match.group(1)
 
 
 def code2session(settings: Settings, code: str) -> str:

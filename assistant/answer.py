@@ -35,6 +35,7 @@ from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candi
 from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
 from assistant.reading.verdict import verdict_of
+from assistant.streaming import Opening, in_script
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, search_text, to_script
@@ -177,8 +178,10 @@ class Assistant:
 
     # -- the flow ------------------------------------------------------------------------
     def answer(self, question: str, context: list[str] | tuple[str, ...] = (),
-               profile: dict[str, Any] | None = None, *, as_of: dt.date | None = None
-               ) -> Answer:
+               profile: dict[str, Any] | None = None, *, as_of: dt.date | None = None,
+               opening: Opening | None = None) -> Answer:
+        """``opening``, when given, hears the reply's first line as soon as it is decided,
+        before the citations are assembled (assistant/streaming.py)."""
         text = clean_question(question)
         script = detect_script(text)
         context = [clean_question(c) for c in context if isinstance(c, str) and c.strip()]
@@ -195,9 +198,9 @@ class Assistant:
         elif not answerable:
             answer = Answer(replies.abstain(self._related_titles(seen)), abstained=True)
         elif seen.question.asks_verdict:
-            answer = self._verdict_answer(seen, as_of)
+            answer = self._verdict_answer(seen, as_of, in_script(opening, script))
         else:
-            answer = self._fact_answer(seen, as_of)
+            answer = self._fact_answer(seen, as_of, in_script(opening, script))
         answer.intent = intent.label
         answer.facts = seen.facts
         return self._finish(answer, script)
@@ -268,7 +271,8 @@ class Assistant:
                           figure_fails=seen.comparison.fails > 0), probs
 
     # -- replies -------------------------------------------------------------------------
-    def _verdict_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
+    def _verdict_answer(self, seen: Understanding, as_of: dt.date | None,
+                        opening: Opening | None = None) -> Answer:
         verdict, probs = self.decide_verdict(seen)
         assert seen.clause is not None
         # The asker's own 符合 / 不符合 to the conditions this question was answered with
@@ -282,6 +286,8 @@ class Assistant:
         if confirmed in replies.CONFIRMED and conditions:
             verdict = "yes" if confirmed == replies.MEETS else "no"
             conditions = (replies.CONFIRMED[confirmed], conditions[1])
+        if opening is not None:
+            opening(replies.verdict_lead(verdict, reasons))
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
         follow_up, choices = replies.follow_up(seen.facts, seen.clause.sentence,
@@ -302,10 +308,13 @@ class Assistant:
                       rule_trace=[trace], follow_up=follow_up, expired=expired,
                       quick_replies=choices)
 
-    def _fact_answer(self, seen: Understanding, as_of: dt.date | None) -> Answer:
+    def _fact_answer(self, seen: Understanding, as_of: dt.date | None,
+                     opening: Opening | None = None) -> Answer:
         assert seen.clause is not None
         terms = question_terms(seen.text, seen.context)
         span = replies.answer_span(seen.clause.sentence, terms, seen.question.form)
+        if opening is not None:
+            opening(replies.fact_lead(span))
         expired_line, expired = self._expiry(seen.record, as_of)
         text = replies.fact_reply(span, replies.scope_line(seen.scope), expired_line)
         return Answer(text, citations=self._citations(seen), expired=expired)
@@ -316,8 +325,9 @@ class Assistant:
         assert seen.clause is not None
         terms = question_terms(seen.text, seen.context)
         index, _ = self.searcher.index()
-        out = [Citation(seen.clause.hit.chunk_id, seen.clause.hit.doc_id, seen.clause.hit.title,
-                        seen.clause.hit.section, seen.clause.sentence)]
+        first = seen.clause.hit
+        out = [Citation(first.chunk_id, first.doc_id, first.title, first.section,
+                        seen.clause.sentence, note=first.source_note or "")]
         for hit in seen.hits[:MAX_CITATIONS + 1]:
             if len(out) == MAX_CITATIONS:
                 break
@@ -325,7 +335,8 @@ class Assistant:
                 continue
             quote = best_sentence(hit, terms, index.bm25)
             if quote and not is_heading(quote, hit.title):
-                out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section, quote))
+                out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section, quote,
+                                    note=hit.source_note or ""))
         return out
 
     def _expiry(self, record: ChunkRecord | None, as_of: dt.date | None) -> tuple[str, bool]:
@@ -395,4 +406,5 @@ class Assistant:
             c.title = to_script(c.title, script)  # type: ignore[arg-type]
             c.section = to_script(c.section, script)  # type: ignore[arg-type]
             c.section_short = to_script(c.section_short, script)  # type: ignore[arg-type]
+            c.note = to_script(c.note, script)  # type: ignore[arg-type]
         return answer

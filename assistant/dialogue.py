@@ -19,6 +19,7 @@ from assistant.facts import apply_correction, extract_facts
 from assistant.intent import classify
 from assistant.reading.question import read_question
 from assistant.store import ChatSession, Turn, _now
+from assistant.streaming import Opening
 from corpus.errors import NotFound
 from corpus.normalize import detect_script, to_script
 
@@ -46,12 +47,16 @@ class Conversations:
             db.add(chat)
         return chat.id
 
-    def say(self, session_id: str, text: str) -> Answer:
+    def say(self, session_id: str, text: str, opening: Opening | None = None) -> Answer:
         """One user message in, one answer out. A correction re-answers the last question
         with the corrected facts; a reply to the pending follow-up question (a quick-reply
         chip, or "赣州") records its fact and re-answers; a bare statement of facts ("我是
-        退役军人，在赣州") is acknowledged and answered with what applies to that person."""
+        退役军人，在赣州") is acknowledged and answered with what applies to that person.
+
+        ``opening`` hears the reply's first line(s) as soon as they are settled (for a
+        stream); the turn is written only once the whole answer is made."""
         text = clean_question(text)
+        tell = opening or (lambda _: None)
         with self.sessions() as db, db.begin():
             chat = self._get(db, session_id)
             said, asked = _read_history(chat.turns)
@@ -60,19 +65,22 @@ class Conversations:
             new_facts = extract_facts(text)
             if asked and _CORRECTION.match(text):
                 facts = apply_correction(facts, text)
-                answer = self._again(asked, facts)
+                answer = self._again(asked, facts, opening=opening)
             elif asked and _answers_pending(last, text, new_facts):
                 facts = _record_reply(facts, text, new_facts, last, asked[0])
-                answer = self._again(asked, facts, text if new_facts else None)
-                answer.answer = f"{replies.noted(new_facts)}\n{answer.answer}"
+                tell(note := f"{replies.noted(new_facts)}\n")
+                answer = self._again(asked, facts, text if new_facts else None, opening)
+                answer.answer = note + answer.answer
             elif new_facts and is_statement(text):
                 facts = apply_correction(facts, text)
-                answer = self.assistant.answer(replies.about_person(facts), [], facts)
-                answer.answer = f"{replies.noted(facts)}\n{answer.answer}"
+                tell(note := f"{replies.noted(facts)}\n")
+                answer = self.assistant.answer(replies.about_person(facts), [], facts,
+                                               opening=opening)
+                answer.answer = note + answer.answer
             else:
                 facts = apply_correction(facts, text)  # merges lists, replaces places
                 answer = self._about_classes(text, facts) or self.assistant.answer(
-                    text, said[-CONTEXT_TURNS:], facts)
+                    text, said[-CONTEXT_TURNS:], facts, opening=opening)
             ordinal = len(chat.turns)
             db.add(Turn(session_id=chat.id, ordinal=ordinal, role="user", text=text))
             db.add(Turn(session_id=chat.id, ordinal=ordinal + 1, role="assistant",
@@ -91,14 +99,14 @@ class Conversations:
         return answer
 
     def _again(self, asked: tuple[str, list[str]], facts: dict[str, Any],
-               reply: str | None = None) -> Answer:
+               reply: str | None = None, opening: Opening | None = None) -> Answer:
         """The last real question answered again with what is known now. A reply that
         states a fact ("退役军人") is read as the turn before the question, the way a
         worker who says who they are and then asks is read."""
         question, context = asked
         if reply:
             context = [*context, reply][-CONTEXT_TURNS:]
-        return self.assistant.answer(question, context, facts)
+        return self.assistant.answer(question, context, facts, opening=opening)
 
     def history(self, session_id: str) -> list[dict[str, Any]]:
         with self.sessions() as db:

@@ -41,7 +41,7 @@ CONFIRMED = {MEETS: "按您说的，您符合这些条件：", FAILS: "按您说
 
 def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str, list[str]] | None,
                   scope_line: str, expired_line: str, follow_up: str | None) -> str:
-    lines = [LEADS.get(verdict or "", "要看具体情况。") + "".join(reasons[:2])]
+    lines = [verdict_lead(verdict, reasons)]
     if scope_line:
         lines.append(scope_line)
     if conditions and conditions[1]:
@@ -57,8 +57,18 @@ def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str
     return "\n".join(lines)
 
 
+def verdict_lead(verdict: str | None, reasons: list[str]) -> str:
+    """The first line of a yes/no reply, and the first thing a streamed reply shows."""
+    return LEADS.get(verdict or "", "要看具体情况。") + "".join(reasons[:2])
+
+
+def fact_lead(span: str) -> str:
+    """The first line of a reply stating what the files say."""
+    return f"文件规定：{span}"
+
+
 def fact_reply(span: str, scope_line: str, expired_line: str) -> str:
-    lines = [f"文件规定：{span}"]
+    lines = [fact_lead(span)]
     if scope_line:
         lines.append(scope_line)
     if expired_line:

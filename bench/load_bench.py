@@ -1,14 +1,22 @@
-"""Load benchmark: `/v1/ask` and `/v1/match` under 50 concurrent clients for 60 s against
-two service worker processes on 127.0.0.1.
+"""Load benchmark, 50 concurrent clients for 60 s on 127.0.0.1, in one of two set-ups.
 
     python bench/load_bench.py [--clients 50] [--seconds 60] [--workers 2] [--home DIR]
+    python bench/load_bench.py --nodes 2 --database-url postgresql+psycopg://… [--clients 50]
 
-Without ``--home`` a temporary home is set up first (shipped corpus + 3,000 sample
-programs, ≈ 2 minutes, not timed). The service runs as `jnt serve --workers N` with an
-API key for the matcher calls and rate limits raised out of the way (the benchmark
-measures throughput, not the limiter). Bounded in time and in count (``--max-requests``).
-Prints one JSON line: requests, errors (any non-2xx or transport error), throughput,
-p50/p95/p99 per endpoint, and the peak RSS of every service process.
+One home (default): `jnt serve --workers N` on one home; each client alternates `/v1/ask`
+and `/v1/match`. Without ``--home`` a temporary home is set up first (shipped corpus +
+3,000 sample programs, ≈ 2 minutes, not timed).
+
+Several nodes (``--nodes N``): N `jnt serve` processes, each with its own temporary home,
+on the one PostgreSQL database ``--database-url`` (set up first, not timed; an empty
+database is filled with the shipped corpus and the sample catalog). Each client loops a
+realistic visit — create a chat session, three messages, `/v1/ask`, `/v1/match` (partner
+key), `/v1/search` — sending its requests to the nodes in turn.
+
+The service runs with an API key for the matcher calls and rate limits raised out of the
+way (the benchmark measures throughput, not the limiter). Bounded in time and in count
+(``--max-requests``). Prints a table per endpoint (count, errors, p50/p95/p99) and totals,
+then one JSON line with the same figures and the peak RSS of every service process.
 """
 
 from __future__ import annotations
@@ -78,6 +86,160 @@ async def _client(base: str, n: int, stop: float, limit: list[int], out: dict[st
             out.setdefault(path, []).append((time.perf_counter() - start) * 1000)
 
 
+VISIT_MESSAGES = ["我当过兵，在赣州", "能参加补贴培训吗？", "网课也算吗？"]
+
+
+class Tally:
+    """Latencies and errors per endpoint label (a route template, not a raw path)."""
+
+    def __init__(self) -> None:
+        self.latencies: dict[str, list[float]] = {}
+        self.errors: dict[str, int] = {}
+        self.first_errors: list[str] = []
+
+    def error(self, label: str, what: str) -> None:
+        self.errors[label] = self.errors.get(label, 0) + 1
+        if len(self.first_errors) < 5:
+            self.first_errors.append(f"{label} {what}")
+
+    async def call(self, http: httpx.AsyncClient, method: str, url: str, label: str,
+                   **kwargs: object) -> httpx.Response | None:
+        start = time.perf_counter()
+        try:
+            response = await http.request(method, url, **kwargs)  # type: ignore[arg-type]
+        except httpx.HTTPError as error:
+            self.error(label, type(error).__name__)
+            return None
+        self.latencies.setdefault(label, []).append((time.perf_counter() - start) * 1000)
+        if response.status_code >= 300:
+            self.error(label, f"{response.status_code} {response.text[:120]}")
+            return None
+        return response
+
+
+async def _visitor(bases: list[str], n: int, stop: float, limit: list[int],
+                   tally: Tally) -> None:
+    """One client's realistic visits, each request to the next node in turn."""
+    turn = [n]
+
+    def base() -> str:
+        turn[0] += 1
+        return bases[turn[0] % len(bases)]
+
+    async with httpx.AsyncClient(timeout=60) as http:
+        i = n
+        while time.monotonic() < stop and limit[0] > 0:
+            limit[0] -= 7
+            i += 1
+            created = await tally.call(http, "POST", f"{base()}/v1/chat/sessions",
+                                       "POST /v1/chat/sessions", json={})
+            if created is not None:
+                session = created.json()
+                auth = {"Authorization": f"Bearer {session['token']}"}
+                for text in VISIT_MESSAGES:
+                    await tally.call(
+                        http, "POST",
+                        f"{base()}/v1/chat/sessions/{session['session_id']}/messages",
+                        "POST /v1/chat/sessions/{id}/messages", json={"text": text},
+                        headers=auth)
+            await tally.call(http, "POST", f"{base()}/v1/ask", "POST /v1/ask",
+                             json={"question": QUESTIONS[i % len(QUESTIONS)]})
+            await tally.call(http, "POST", f"{base()}/v1/match", "POST /v1/match",
+                             json={"profile": PROFILES[i % len(PROFILES)], "k": 10},
+                             headers={"X-API-Key": KEY})
+            await tally.call(http, "GET", f"{base()}/v1/search", "GET /v1/search",
+                             params={"q": QUESTIONS[(i + 3) % len(QUESTIONS)], "k": 5})
+
+
+def _wait_ready(base: str, seconds: float = 300) -> None:
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(1)
+    raise SystemExit(f"{base} did not become ready")
+
+
+def _print_table(tally: Tally, elapsed: float) -> None:
+    print(f"{'endpoint':<42}{'count':>8}{'errors':>8}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}")
+    for label, values in sorted(tally.latencies.items()):
+        print(f"{label:<42}{len(values):>8}{tally.errors.get(label, 0):>8}"
+              f"{statistics.median(values):>9.1f}{_percentile(values, 0.95):>9.1f}"
+              f"{_percentile(values, 0.99):>9.1f}")
+    every = [v for values in tally.latencies.values() for v in values]
+    total = len(every)
+    print(f"{'total':<42}{total:>8}{sum(tally.errors.values()):>8}"
+          f"{statistics.median(every) if every else 0:>9.1f}{_percentile(every, 0.95):>9.1f}"
+          f"{_percentile(every, 0.99):>9.1f}")
+    print(f"throughput: {total / elapsed:.1f} requests/s over {elapsed:.1f} s", flush=True)
+
+
+def run_nodes(args: argparse.Namespace) -> None:
+    """``--nodes N``: N nodes with their own homes on one PostgreSQL database."""
+    tmp = tempfile.TemporaryDirectory()
+    common = {**os.environ, "HF_HUB_OFFLINE": "1", "JNT_DATABASE_URL": args.database_url,
+              "JNT_SECRET_KEY": "load-bench-shared-secret", "JNT_API_KEYS": f"bench:{KEY}",
+              "JNT_RATE_LIMIT_KEY_PER_MINUTE": "10000000",
+              "JNT_RATE_LIMIT_SESSION_PER_MINUTE": "10000000",
+              "JNT_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000"}
+    jnt = [sys.executable, "-m", "api.cli"]
+    envs = [{**common, "JNT_HOME": str(Path(tmp.name) / f"node-{n}")} for n in range(args.nodes)]
+    for env in envs:  # the first fills an empty database; the others take what is there
+        subprocess.run([*jnt, "setup", "--sample-catalog", "3000"], env=env, cwd=ROOT,
+                       check=True, stdout=subprocess.DEVNULL)
+    servers, bases = [], []
+    for env in envs:
+        port = _port()
+        servers.append(subprocess.Popen(
+            [*jnt, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+        bases.append(f"http://127.0.0.1:{port}")
+    peaks: dict[int, float] = {}
+    done = threading.Event()
+    tally = Tally()
+    try:
+        for base in bases:
+            _wait_ready(base)
+            for path, body, headers in (
+                    ("/v1/ask", {"question": QUESTIONS[0]}, {}),
+                    ("/v1/match", {"profile": PROFILES[0]}, {"X-API-Key": KEY})):
+                httpx.post(base + path, json=body, headers=headers, timeout=600)
+        for server in servers:
+            threading.Thread(target=_watch, args=(server.pid, peaks, done), daemon=True).start()
+        limit = [args.max_requests]
+        start = time.monotonic()
+
+        async def run() -> None:
+            stop = start + args.seconds
+            await asyncio.gather(*(_visitor(bases, n, stop, limit, tally)
+                                   for n in range(args.clients)))
+
+        asyncio.run(run())
+        elapsed = time.monotonic() - start
+    finally:
+        done.set()
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=30)
+    _print_table(tally, elapsed)
+    total = sum(len(v) for v in tally.latencies.values())
+    print(json.dumps({
+        "bench": "load", "nodes": args.nodes, "clients": args.clients,
+        "seconds": round(elapsed, 1), "requests": total,
+        "errors": sum(tally.errors.values()), "throughput_rps": round(total / elapsed, 1),
+        "endpoints": {label: {"requests": len(v), "errors": tally.errors.get(label, 0),
+                              "p50_ms": round(statistics.median(v), 1),
+                              "p95_ms": _percentile(v, 0.95), "p99_ms": _percentile(v, 0.99)}
+                      for label, v in sorted(tally.latencies.items())},
+        "peak_rss_mb_per_process": {str(pid): round(mb) for pid, mb in sorted(peaks.items())},
+        "first_errors": tally.first_errors,
+    }, ensure_ascii=False), flush=True)
+    tmp.cleanup()
+
+
 def _watch(pid: int, peaks: dict[int, float], done: threading.Event) -> None:
     parent = psutil.Process(pid)
     while not done.is_set():
@@ -94,7 +256,15 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--max-requests", type=int, default=200_000)
     parser.add_argument("--home", type=Path)
+    parser.add_argument("--nodes", type=int, default=1,
+                        help="N > 1: N nodes with their own homes on --database-url")
+    parser.add_argument("--database-url", help="the nodes' PostgreSQL database")
     args = parser.parse_args()
+    if args.nodes > 1:
+        if not args.database_url:
+            parser.error("--nodes needs --database-url (a PostgreSQL database)")
+        run_nodes(args)
+        return
     tmp = tempfile.TemporaryDirectory()
     home = args.home or Path(tmp.name) / "home"
     env = {**os.environ, "JNT_HOME": str(home), "HF_HUB_OFFLINE": "1",

@@ -4,7 +4,13 @@ Policy documents number their parts (``第X章``, ``一、``, ``（一）``, ``�
 ``第X条``); a chunk that carries that path can be cited as "四、… › （十一）… › 专栏5"
 and retrieval sees the heading words too. Chunks keep offsets into the cleaned text,
 and tables (runs of short cell lines) stay whole so an indicator is never cut from its
-figure.
+figure; a table read from Word (one 「列名：值；…」 line a row) is cut between rows, each
+piece under the table's caption, so a 补贴标准 row is found by its own words.
+
+An attachment (附件1 …) starts a section of its own at the top of the path. What frames a
+公文 but answers nothing — the 「…文件」 masthead, the issuer-and-date signature,
+「（此件主动公开）」, 抄送 and 印发 lines — stays in the stored text but becomes no chunk
+(``CLOSING``): the index is built from chunks, and a signature is never an answer.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ SENTENCE_END = re.compile(r"(?<=[。！？；!?;])")
 # puts （一） items inside 第X条, a plan puts 1. items inside （一）), so only the order
 # of first appearance matters; the names below are just kinds.
 HEADING_KINDS: list[tuple[str, re.Pattern[str]]] = [
+    ("annex", re.compile(r"^附件\s*\d{0,2}\s*$|^附件\s*\d{1,2}\s*[:：]\s*[^。；]{1,40}$")),
     ("chapter", re.compile(rf"^第[{NUM}\d]+[章編编]")),
     ("section", re.compile(rf"^第[{NUM}\d]+[節节](?![点點])")),
     ("article", re.compile(rf"^第[{NUM}\d]+[条條](?:之[{NUM}]+)?")),
@@ -31,7 +38,25 @@ HEADING_KINDS: list[tuple[str, re.Pattern[str]]] = [
 ]
 # Inside an article (第X条) everything but a higher structural heading is body text:
 # the article is what a citation names.
-STRUCTURAL = {"chapter", "section", "article"}
+STRUCTURAL = {"annex", "chapter", "section", "article"}
+# A table row as the Word loader writes it: two or more 「列名：值」 pairs.
+ROW = re.compile(r"^[^：；]{1,24}：[^；]{0,120}(?:；[^：；]{1,24}：[^；]{0,120})+$")
+# Non-content lines of a 公文 (see the module docstring).
+# 附件说明: 「附件：1. …」 and the numbered titles under it list attachments, answer nothing.
+ANNEX_LIST = re.compile(r"^附件\s*[:：]\s*\d{1,2}\s*[.．、]")
+ANNEX_LIST_ITEM = re.compile(r"^\d{1,2}\s*[.．、][^。；]{1,40}$")
+# The red 「…文件」 masthead only: the 文号 under it is asked about (「文号是什么」), it stays.
+MASTHEAD = re.compile(r"^.{2,40}文件$")
+MASTHEAD_LINES = 5
+CLOSING_LINE = re.compile(r"^(?:抄送|抄报|主送|印发)[:：].*"
+                          r"|^.{0,40}\d{4}\s*年\s*\d{1,2}\s*月\s*\d{1,2}\s*日\s*印发$"
+                          r"|^[（(]此件.{0,16}[）)]$")
+CN_DAY = r"[\d一二三四五六七八九十]{1,3}"
+SIGN_DATE = re.compile(rf"^(?:\d{{4}}|[〇○零一二三四五六七八九]{{4}})\s*年\s*{CN_DAY}\s*月"
+                       rf"\s*{CN_DAY}\s*日$")
+ISSUER = re.compile(r"^[\u4e00-\u9fff（）()]{2,30}"
+                    r"(?:厅|局|部|委|委员会|政府|办公室|办公厅|院|会|中心|联合会|公司|集团|署|办)$")
+MAX_SIGNERS = 4
 MARKDOWN_HEADING = re.compile(r"^(#{1,6})\s+")
 
 
@@ -57,7 +82,7 @@ class _Line:
 class _Block:
     path: tuple[str, ...]
     lines: list[_Line]
-    kind: str = "text"
+    kind: str = "text"  # "text" | "table" (whole) | "rows" (cut between rows) | "closing"
     heading_only: bool = False
 
     @property
@@ -88,6 +113,8 @@ def heading_label(line: str) -> tuple[str, str] | None:
     for kind, pattern in HEADING_KINDS:
         found = pattern.match(bare)
         if found:
+            if kind == "annex":
+                return kind, re.sub(r"\s+", "", bare)
             return kind, found.group(0) if kind == "article" else _label(bare)
     if md:
         return f"md{len(md.group(1))}", _label(bare)
@@ -102,7 +129,8 @@ def _label(text: str) -> str:
 
 
 def _is_cell(line: str) -> bool:
-    return len(line) <= 40 and not re.search(r"[。；;]$", line) and heading_label(line) is None
+    return len(line) <= 40 and not re.search(r"[。；;]$", line) and \
+        heading_label(line) is None and not ROW.match(line)
 
 
 class _Outline:
@@ -117,6 +145,8 @@ class _Outline:
         return not in_article or kind in STRUCTURAL
 
     def open(self, kind: str, label: str) -> None:
+        if kind == "annex":  # an attachment is a document of its own
+            self.depth[kind] = 0
         if kind not in self.depth:
             self.depth[kind] = (self.stack[-1][0] + 1) if self.stack else 0
         level = self.depth[kind]
@@ -128,21 +158,84 @@ class _Outline:
         return tuple(label for _, label in self.stack)
 
 
+def closing_lines(lines: list[_Line]) -> set[int]:
+    """Indexes of the non-content lines: the masthead at the top, each date standing
+    alone with the issuer lines just above it, 此件公开, 抄送 and 印发 lines."""
+    out: set[int] = set()
+    for i, line in enumerate(lines):
+        if (i < MASTHEAD_LINES and MASTHEAD.match(line.text)) or CLOSING_LINE.match(line.text):
+            out.add(i)
+        elif ANNEX_LIST.match(line.text):
+            out.add(i)
+            k = i + 1
+            while k < len(lines) and ANNEX_LIST_ITEM.match(lines[k].text):
+                out.add(k)
+                k += 1
+        elif SIGN_DATE.match(line.text) and _ends_the_body(lines, i + 1):
+            out.add(i)
+            k = i - 1
+            while k >= 0 and i - k <= MAX_SIGNERS and _is_issuer(lines[k].text):
+                out.add(k)
+                k -= 1
+    return out
+
+
+def _ends_the_body(lines: list[_Line], after: int) -> bool:
+    """A signature closes the text when only 此件公开/抄送/印发 lines, an attachment or the
+    end follow; a 印发通知's signature followed by the plan it sends is kept (its date is
+    asked about: 「印发日期是什么」)."""
+    if after >= len(lines):
+        return True
+    nxt = lines[after].text
+    head = heading_label(nxt)
+    return bool(CLOSING_LINE.match(nxt)) or (head is not None and head[0] == "annex")
+
+
+def _is_issuer(text: str) -> bool:
+    return all(ISSUER.match(part) for part in text.split())
+
+
+def _is_caption(text: str) -> bool:
+    return len(text) <= 40 and not re.search(r"[。；;，,]", text) and \
+        heading_label(text) is None and not ROW.match(text)
+
+
 def _blocks(lines: list[_Line], title: str) -> list[_Block]:
     outline = _Outline()
     blocks: list[_Block] = []
+    closing = closing_lines(lines)
     i = 0
     while i < len(lines):
         line = lines[i]
+        if i in closing:
+            blocks.append(_Block(outline.path, [line], kind="closing"))
+            i += 1
+            continue
         head = heading_label(line.text)
-        is_title = i < 3 and (_same(line.text, title) or line.text.startswith("# "))
+        is_title = i < 6 and (_same(line.text, title) or line.text.startswith("# "))
         if head and (is_title or not outline.accepts(head[0])):
             head = None
+        taken = 1 if head else 0
+        if head and head[0] == "annex" and i + 1 < len(lines) and i + 1 not in closing \
+                and head[1] == line.text and _is_caption(lines[i + 1].text):
+            head = ("annex", f"{line.text}：{lines[i + 1].text}")  # 附件1 + its title line
+            taken = 2
         if head:
             outline.open(*head)
         path = outline.path
+        # Rows read from a Word table: cut between rows, each piece under the caption.
+        at = i + taken
+        caption = at < len(lines) and at not in closing and _is_caption(lines[at].text)
+        j = run = at + 1 if caption else at
+        while j < len(lines) and j not in closing and ROW.match(lines[j].text):
+            j += 1
+        if j - run >= 2:
+            label = (_label(lines[at].text),) if caption else ()
+            blocks.append(_Block(path + label, lines[i:j], kind="rows"))
+            i = j
+            continue
         # A run of ≥6 short cell lines is a table: keep it whole with its caption.
-        run = i + (1 if head else 0)
+        run = i + taken
         j = run
         while j < len(lines) and _is_cell(lines[j].text):
             j += 1
@@ -151,8 +244,10 @@ def _blocks(lines: list[_Line], title: str) -> list[_Block]:
             i = j
             continue
         if head:
-            blocks.append(_Block(path, [line], heading_only=True))
-        elif blocks and blocks[-1].path == path and blocks[-1].kind == "text":
+            blocks.append(_Block(path, lines[i:i + taken], heading_only=True))
+            i += taken
+            continue
+        if blocks and blocks[-1].path == path and blocks[-1].kind == "text":
             blocks[-1].lines.append(line)
             blocks[-1].heading_only = False
         else:
@@ -171,11 +266,19 @@ def _drop_bare_headings(blocks: list[_Block]) -> list[_Block]:
     kept = []
     for k, block in enumerate(blocks):
         nxt = blocks[k + 1] if k + 1 < len(blocks) else None
-        if block.heading_only and len(block.lines) == 1 and nxt is not None and \
+        if block.heading_only and len(block.lines) <= 2 and _bare(block.lines[0].text) and \
+                nxt is not None and \
                 len(nxt.path) > len(block.path) and nxt.path[: len(block.path)] == block.path:
             continue
         kept.append(block)
     return kept
+
+
+def _bare(line: str) -> bool:
+    """A heading line with nothing after its label: "（一）登记失业人员。在本市……" has a
+    paragraph of its own, and dropping it would lose that paragraph."""
+    text = MARKDOWN_HEADING.sub("", line)
+    return len(text) <= len(_label(text)) + 1
 
 
 def _split(lines: list[_Line], max_chars: int) -> list[tuple[int, int]]:
@@ -201,12 +304,24 @@ def _split(lines: list[_Line], max_chars: int) -> list[tuple[int, int]]:
 
 
 def chunk_document(
-    doc_id: str, text: str, title: str = "", max_chars: int = 360, min_chars: int = 60
+    doc_id: str, text: str, title: str = "", max_chars: int = 360, min_chars: int = 60,
+    *, keep_closing: bool = False,
 ) -> list[ChunkDraft]:
-    """Cut a cleaned document into chunks with section paths and stable ids."""
+    """Cut a cleaned document into chunks with section paths and stable ids.
+
+    Non-content lines (signature, 抄送, masthead: ``closing_lines``) become no chunk, so
+    they are never indexed or cited; ``keep_closing`` returns them too, as kind
+    ``closing``, for inspection."""
     drafts: list[tuple[str, int, int, str]] = []
     for block in _drop_bare_headings(_blocks(_lines(text), title)):
         section = " › ".join(block.path)
+        if block.kind == "closing":
+            if keep_closing:
+                drafts.append((section, block.lines[0].start, block.lines[-1].end, "closing"))
+            continue
+        if block.kind == "rows":
+            drafts.extend((section, s, e, "table") for s, e in _split(block.lines, max_chars))
+            continue
         if block.kind == "table":
             drafts.append((section, block.lines[0].start, block.lines[-1].end, "table"))
             continue

@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from corpus.normalize import CJK_CHARS, PINYIN_LETTERS, TONE_MARKS, find_pinyin
+from corpus.page_layout import unpage
 
 BOILERPLATE_FILE = Path(__file__).with_name("lexicon") / "boilerplate.yaml"
 
@@ -72,6 +73,14 @@ def drop_invisible_chars(text: str, dropped: list[Dropped]) -> str:
 def drop_markup_comments(text: str, dropped: list[Dropped]) -> str:
     """``<!-- INFO END -->`` markers in the law files are markup, not law."""
     return _drop_matches(MARKUP_COMMENT, text, dropped, "markup_comment")
+
+
+def drop_page_chrome(text: str, dropped: list[Dropped]) -> str:
+    """A PDF's running headers, footers and page numbers; lines the page width broke are
+    joined (``corpus.page_layout``). Only text with page breaks (a PDF's) is touched."""
+    text, removed = unpage(text)
+    dropped.extend(Dropped(reason, line) for reason, line in removed)
+    return text
 
 
 def strip_pinyin_annotations(text: str, dropped: list[Dropped]) -> str:
@@ -528,13 +537,15 @@ def tidy_whitespace(text: str, dropped: list[Dropped]) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
 
 
-# Mojibake first: it reads the raw garble, pinyin fragments included. Pinyin next, so
+# Page chrome first of all, so no later step sees a header in mid-sentence. Mojibake
+# next: it reads the raw garble, pinyin fragments included. Pinyin next, so
 # line patterns see ``營業執照`` rather than ``營業(yè)執(zhí)照``. Contents lines are
 # recognised by the headings they list, before wiki labels (全文) are dropped.
 STEPS: list[Step] = [
     normalize_newlines,
     drop_invisible_chars,
     drop_markup_comments,
+    drop_page_chrome,
     repair_mojibake,
     strip_pinyin_annotations,
     drop_toc_lines,

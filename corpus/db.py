@@ -14,6 +14,7 @@ from sqlalchemy import (
     DateTime,
     ForeignKey,
     Integer,
+    LargeBinary,
     String,
     Text,
     create_engine,
@@ -40,6 +41,10 @@ class Document(Base):
     effective_to: Mapped[dt.date | None] = mapped_column(Date)
     doc_type: Mapped[str | None] = mapped_column(String(60))
     source: Mapped[str | None] = mapped_column(Text)
+    # official | reprint | news | unknown (corpus.metadata.SOURCE_KINDS); the note is what
+    # a citation of this document says about it, e.g. 「转载文本，以人社部发布的原文为准」.
+    source_kind: Mapped[str] = mapped_column(String(20), server_default="unknown")
+    source_note: Mapped[str | None] = mapped_column(String(200))
     filename: Mapped[str] = mapped_column(String(300))
     fmt: Mapped[str] = mapped_column(String(10))
     raw_sha256: Mapped[str] = mapped_column(String(64))
@@ -67,6 +72,20 @@ class Chunk(Base):
     text: Mapped[str] = mapped_column(Text)  # the document's own words, as quoted to users
 
     document: Mapped[Document] = relationship(back_populates="chunks")
+
+
+class IndexBuild(Base):
+    """A published index build, shared through the database so every node serves the same
+    one (``corpus.index_sync``); the row with the highest ``seq`` is current."""
+
+    __tablename__ = "index_builds"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    seq: Mapped[int] = mapped_column(Integer, unique=True)
+    # sha256 of the build's file list with each file's sha256: checked before unpacking.
+    manifest_sha256: Mapped[str] = mapped_column(String(64))
+    archive: Mapped[bytes] = mapped_column(LargeBinary)  # tar.gz of the build folder
+    created_at: Mapped[dt.datetime] = mapped_column(DateTime)
 
 
 def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]

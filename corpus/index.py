@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -45,6 +46,10 @@ class ChunkRecord:
     published: str | None
     effective_from: str | None
     effective_to: str | None
+    # The document's standing (corpus.metadata.SOURCE_KINDS) and what a citation says about
+    # it; defaults keep builds written before these fields readable.
+    source_kind: str = "unknown"
+    source_note: str | None = None
 
     def index_text(self) -> str:
         """What retrieval sees: title and section path give a clause its context."""
@@ -158,11 +163,15 @@ def build_index(
         vectors, hashes, n_embedded = _embed(
             texts, embedder, _cached_vectors(store, embedder.model_id), progress)
         BM25.build([tokenize(t) for t in texts]).save(tmp)
-        np.save(tmp / "vectors.npy", vectors)
         faiss_index = faiss.IndexFlatIP(embedder.dim)
         if len(vectors):
             faiss_index.add(vectors)
-        faiss.write_index(faiss_index, str(tmp / "faiss.index"))
+        # Written by Python, not by numpy's or faiss's C writers: on a full disk those fail
+        # without an errno ("N requested and M written"), and it would not say disk_full.
+        buffer = io.BytesIO()
+        np.save(buffer, vectors)
+        (tmp / "vectors.npy").write_bytes(buffer.getvalue())
+        (tmp / "faiss.index").write_bytes(faiss.serialize_index(faiss_index).tobytes())
         (tmp / "text_hashes.json").write_text(json.dumps(hashes), encoding="utf-8")
         with (tmp / "chunks.jsonl").open("w", encoding="utf-8") as fh:
             for rec in records:

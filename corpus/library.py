@@ -1,10 +1,16 @@
 """The document library of one home: ingest, list and remove documents, keeping the
 database and the published index in step.
 
-An ingest is all-or-nothing: every file is read, cleaned and chunked before anything
-is written; the database changes go into one transaction; the new index is built from
-that transaction's view and only then is the transaction committed and the index
-published. A failure anywhere leaves both the database and the index as they were.
+An ingest is all-or-nothing, and the expensive part happens outside the database's write
+transaction (on SQLite a 54-second ingest once held the write lock throughout, and every
+chat write waited or failed): the files are read, cleaned and chunked; the current chunk
+records are read in a short read; the new set (existing minus replaced plus new) is
+computed in memory and the index built from it; only then does one short transaction
+write the rows, check that the database now holds exactly the records the index was built
+from, and commit; then the build is published. A failed build writes nothing; a failed
+commit discards the build. Writers take turns (``corpus.write_lock``), so nothing changes
+the rows between the read and the write; the check catches it if anything ever does.
+With a shared index (``corpus.index_sync``) the build is stored in the same transaction.
 """
 
 from __future__ import annotations
@@ -14,19 +20,23 @@ import functools
 import hashlib
 import json
 import logging
+import shutil
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
+from corpus import index_sync
 from corpus.chunking import ChunkDraft, chunk_document
 from corpus.cleaning import clean_text
 from corpus.db import Chunk, Document, session_factory
+from corpus.disk import disk_full, is_disk_full
 from corpus.document_limits import DocumentLimits
-from corpus.errors import IngestError, NotFound
+from corpus.errors import IngestError, JntError, NotFound
 from corpus.index import ChunkRecord, Embedding, IndexStore, build_index
 from corpus.loaders import load_file, read_sidecar
 from corpus.metadata import DocumentMeta, build_meta
@@ -93,8 +103,8 @@ def prepare(path: Path, overrides: dict[str, Any] | None = None,
     if not cleaned.text.strip():
         raise IngestError(f"文件 {path.name} 清洗后没有正文内容。", code="empty_document",
                           detail={"file": path.name})
-    meta = build_meta(path, cleaned.text, read_sidecar(path), loaded.front_matter,
-                      overrides or {})
+    meta = build_meta(path, cleaned.text, loaded.detected, read_sidecar(path),
+                      loaded.front_matter, overrides or {})
     chunks = chunk_document(meta.id, cleaned.text, meta.title)
     dropped = [{"reason": d.reason, "text": d.text} for d in cleaned.dropped]
     for d in dropped[:LOGGED_DROPS]:  # a hostile file once wrote 2 million lines here
@@ -107,17 +117,50 @@ def prepare(path: Path, overrides: dict[str, Any] | None = None,
                     digest)
 
 
-def _record(doc: Document, chunk: Chunk) -> ChunkRecord:
-    iso = lambda d: d.isoformat() if d else None  # noqa: E731
-    return ChunkRecord(chunk.id, doc.id, doc.title, chunk.section, chunk.text, chunk.kind,
-                       doc.region, doc.doc_type, iso(doc.published), iso(doc.effective_from),
-                       iso(doc.effective_to))
+class IndexMismatch(JntError):
+    """The rows about to be committed are not the records the index was built from."""
+
+    code = "index_mismatch"
+    status = 500
+
+
+def _iso(day: dt.date | None) -> str | None:
+    return day.isoformat() if day else None
 
 
 def records(session: Session) -> list[ChunkRecord]:
-    docs = session.scalars(select(Document).options(selectinload(Document.chunks))
-                           .order_by(Document.id)).all()
-    return [_record(doc, chunk) for doc in docs for chunk in doc.chunks]
+    """The chunk records of every document, in the index's order: by document id, then
+    position. Sorted here, not by SQL: PostgreSQL's collation orders ids differently."""
+    docs = {d.id: d for d in session.execute(
+        select(Document.id, Document.title, Document.region, Document.doc_type,
+               Document.published, Document.effective_from, Document.effective_to,
+               Document.source_kind, Document.source_note))}
+    rows = session.execute(select(Chunk.doc_id, Chunk.ordinal, Chunk.id, Chunk.section,
+                                  Chunk.text, Chunk.kind)).all()
+    rows.sort(key=lambda r: (r.doc_id, r.ordinal, r.id))
+    out = []
+    for r in rows:
+        d = docs[r.doc_id]
+        out.append(ChunkRecord(r.id, r.doc_id, d.title, r.section, r.text, r.kind, d.region,
+                               d.doc_type, _iso(d.published), _iso(d.effective_from),
+                               _iso(d.effective_to), d.source_kind, d.source_note))
+    return out
+
+
+def _new_records(item: Prepared) -> list[ChunkRecord]:
+    """The records ``item`` will have once written, as ``records`` will read them back."""
+    m = item.meta
+    chunks = sorted(item.chunks, key=lambda c: (c.ordinal, c.id))
+    return [ChunkRecord(c.id, m.id, m.title, c.section, c.text, c.kind, m.region, m.doc_type,
+                        _iso(m.published), _iso(m.effective_from), _iso(m.effective_to),
+                        m.source_kind, m.source_note)
+            for c in chunks]
+
+
+def _merged(current: list[ChunkRecord], dropped: set[str],
+            added: list[ChunkRecord]) -> list[ChunkRecord]:
+    kept = [r for r in current if r.doc_id not in dropped]
+    return sorted(kept + added, key=lambda r: r.doc_id)  # stable: positions kept
 
 
 def _exclusive(
@@ -127,8 +170,15 @@ def _exclusive(
 
     @functools.wraps(method)
     def locked(self: Library, *args: P.args, **kwargs: P.kwargs) -> R:
-        with write_lock(self.settings):
-            return method(self, *args, **kwargs)
+        try:
+            with write_lock(self.settings):
+                return method(self, *args, **kwargs)
+        except JntError:
+            raise
+        except Exception as exc:
+            if is_disk_full(exc):  # the job's error says so, not "internal"
+                raise disk_full() from exc
+            raise
 
     return locked
 
@@ -178,60 +228,106 @@ class Library:
             prepared.append(prepare(path, overrides, limits))
             steps.file_done()
         _refuse_duplicate_ids(prepared)
+        with self.sessions() as session:
+            hashes = dict(session.execute(select(Document.id, Document.content_hash)).all())
+            current = records(session)
         report = IngestReport()
-        with self.sessions() as session, session.begin():
-            for item in prepared:
-                existing = session.get(Document, item.meta.id)
-                if existing is not None and existing.content_hash == item.content_hash:
-                    report.unchanged.append(item.meta.id)
-                    continue
-                if existing is not None:
-                    session.delete(existing)
-                    session.flush()
-                    report.updated.append(item.meta.id)
-                else:
-                    report.added.append(item.meta.id)
-                session.add(_document(item))
-                report.chunks += len(item.chunks)
-            if report.added or report.updated or self.store.current() is None:
-                session.flush()
-                report.index_build = self._build(session, steps.build if progress else None)
-        if report.index_build:
-            self.store.publish(self.store.builds / report.index_build)
+        changed: list[Prepared] = []
+        for item in prepared:
+            known = hashes.get(item.meta.id)
+            if known == item.content_hash:
+                report.unchanged.append(item.meta.id)
+                continue
+            (report.updated if known is not None else report.added).append(item.meta.id)
+            changed.append(item)
+            report.chunks += len(item.chunks)
+        build_progress = steps.build if progress else None
+        if changed:
+            wanted = _merged(current, {i.meta.id for i in changed},
+                             [r for item in changed for r in _new_records(item)])
+            report.index_build = self._build_commit_publish(
+                wanted, build_progress, lambda session: _replace(session, changed))
+        elif self.store.current() is None:
+            report.index_build = self._index_unchanged_rows(current, build_progress)
         return report
 
     @_exclusive
     def remove(self, doc_id: str) -> str:
-        with self.sessions() as session, session.begin():
-            doc = session.get(Document, doc_id)
-            if doc is None:
+        with self.sessions() as session:
+            if session.get(Document, doc_id) is None:
                 raise NotFound(f"没有编号为 {doc_id} 的文档。", code="document_not_found",
                                detail={"doc_id": doc_id})
-            session.delete(doc)
-            session.flush()
-            build = self._build(session, None)
-        self.store.publish(self.store.builds / build)
-        return build
+            current = records(session)
+        return self._build_commit_publish(
+            _merged(current, {doc_id}, []), None, lambda session: _delete(session, doc_id))
 
     @_exclusive
     def rebuild_index(self, progress: Callable[[int, int], None] | None = None) -> str:
         with self.sessions() as session:
-            build = self._build(session, progress)
-        self.store.publish(self.store.builds / build)
-        return build
+            current = records(session)
+        return self._build_commit_publish(current, progress, lambda _session: None)
 
     def ensure_shipped(self) -> IngestReport | None:
-        """Ingest the shipped corpus into an empty home (a new home works at once)."""
+        """Ingest the shipped corpus into an empty home (a new home works at once); a home
+        on a database that already has rows takes the shared build if there is one."""
         with self.sessions() as session:
             empty = session.scalar(select(Document.id).limit(1)) is None
         if empty:
             return self.ingest([SHIPPED])
-        if self.store.current() is None:
+        if self.store.current() is None and index_sync.fetch_current(self.settings,
+                                                                      self.store) is None:
             self.rebuild_index()
         return None
 
-    def _build(self, session: Session, progress: Callable[[int, int], None] | None) -> str:
-        return build_index(self.store, records(session), self._embedder(), progress=progress).name
+    def _index_unchanged_rows(self, current: list[ChunkRecord],
+                              progress: Callable[[int, int], None] | None) -> str:
+        """A home without an index whose rows need no change: the shared build, or a new one."""
+        fetched = index_sync.fetch_current(self.settings, self.store)
+        if fetched is not None:
+            return fetched
+        return self._build_commit_publish(current, progress, lambda _session: None)
+
+    def _build_commit_publish(self, wanted: list[ChunkRecord],
+                              progress: Callable[[int, int], None] | None,
+                              write: Callable[[Session], None]) -> str:
+        """Build from ``wanted`` with no transaction open, then write, check and commit in a
+        short one, then publish. The build is discarded unless the commit succeeds."""
+        folder = build_index(self.store, wanted, self._embedder(), progress=progress)
+        try:
+            shared = index_sync.pack(folder) if self.settings.shares_index else None
+            started = time.monotonic()
+            with self.sessions() as session, session.begin():
+                write(session)
+                session.flush()
+                if records(session) != wanted:
+                    log.error("index %s does not match the rows; not committed", folder.name)
+                    raise IndexMismatch("索引与数据库内容不一致，本次操作未生效，请重试。",
+                                        detail={"build": folder.name})
+                if shared is not None:
+                    index_sync.store(session, shared, self.settings.index_builds_kept)
+            log.info("index %s: rows written in %.3f s", folder.name,
+                     time.monotonic() - started)
+        except BaseException:
+            shutil.rmtree(folder, ignore_errors=True)
+            raise
+        self.store.publish(folder)
+        return folder.name
+
+
+def _replace(session: Session, changed: list[Prepared]) -> None:
+    for item in changed:
+        existing = session.get(Document, item.meta.id)
+        if existing is not None:
+            session.delete(existing)
+            session.flush()
+        session.add(_document(item))
+
+
+def _delete(session: Session, doc_id: str) -> None:
+    doc = session.get(Document, doc_id)
+    if doc is None:  # gone since the read: the check below refuses the build
+        return
+    session.delete(doc)
 
 
 class _PhasedProgress:
@@ -288,6 +384,7 @@ def _summary(doc: Document, chunks: int) -> dict[str, Any]:
         "effective_from": doc.effective_from.isoformat() if doc.effective_from else None,
         "effective_to": doc.effective_to.isoformat() if doc.effective_to else None,
         "doc_type": doc.doc_type, "source": doc.source, "filename": doc.filename,
+        "source_kind": doc.source_kind, "source_note": doc.source_note,
         "chunks": chunks, "dropped_by_cleaning": len(doc.cleaning_log or []),
     }
 

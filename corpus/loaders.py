@@ -25,6 +25,7 @@ from corpus.document_limits import (
     check_zip,
 )
 from corpus.errors import IngestError
+from corpus.page_layout import PAGE_BREAK
 
 FORMATS: dict[str, str] = {
     ".txt": "txt",
@@ -56,12 +57,17 @@ MAX_JUNK_SHARE = 0.01
 
 @dataclass(frozen=True)
 class LoadedFile:
-    """A file's text (front matter removed), its metadata, format and raw-bytes hash."""
+    """A file's text (front matter removed), its metadata, format and raw-bytes hash.
+
+    ``front_matter`` is what the file's author wrote as metadata (YAML front matter of a
+    text file); ``detected`` is what was read off a .docx or .pdf's masthead — a guess,
+    which a sidecar written by the administrator overrides."""
 
     text: str
     front_matter: dict[str, Any] = field(default_factory=dict)
     fmt: str = "txt"
     raw_sha256: str = ""
+    detected: dict[str, Any] = field(default_factory=dict)
 
 
 def load_file(path: Path, limits: DocumentLimits | None = None) -> LoadedFile:
@@ -86,8 +92,10 @@ def load_file(path: Path, limits: DocumentLimits | None = None) -> LoadedFile:
     text = normalize_newlines(text).strip("\n")
     if not text.strip():
         raise _empty(path)
-    return LoadedFile(text=text, front_matter=front_matter, fmt=fmt,
-                      raw_sha256=hashlib.sha256(raw).hexdigest())
+    guessed = fmt in ("docx", "pdf")  # their "front matter" is read off the masthead
+    return LoadedFile(text=text, front_matter={} if guessed else front_matter, fmt=fmt,
+                      raw_sha256=hashlib.sha256(raw).hexdigest(),
+                      detected=front_matter if guessed else {})
 
 
 def read_sidecar(path: Path) -> dict[str, Any]:
@@ -287,39 +295,42 @@ def extract_html(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
 
 
 def extract_docx(raw: bytes, path: Path) -> tuple[str, dict[str, Any]]:
-    """Paragraphs and tables in document order; a table row becomes ``a | b | c``."""
+    """Body paragraphs and tables in document order (``corpus.docx_text``): Word's
+    auto-numbers written out, each table row a 「列名：值；…」 line; headers and footers,
+    which repeat on every page, are not read."""
     import docx
-    from docx.table import Table
+
+    from corpus.docx_text import docx_lines
 
     try:
         document = docx.Document(io.BytesIO(raw))
     except Exception as exc:  # python-docx raises zipfile/KeyError/ValueError variants
         raise _undecodable(path, "不是有效的 Word（.docx）文件，可能已损坏") from exc
-    lines: list[str] = []
-    for block in document.iter_inner_content():
-        if isinstance(block, Table):
-            lines.extend(_docx_table_rows(block))
-        else:
-            lines.append(block.text)
-    meta = {"title": document.core_properties.title} if document.core_properties.title else {}
-    return "\n".join(lines), meta
+    lines = docx_lines(document)
+    return "\n".join(lines), masthead_meta(lines, document.core_properties.title)
 
 
-def _docx_table_rows(table: Any) -> list[str]:
-    rows: list[str] = []
-    for row in table.rows:
-        cells: list[str] = []
-        seen: set[int] = set()
-        for cell in row.cells:
-            if id(cell._tc) in seen:  # a merged cell is returned once per grid column
-                continue
-            seen.add(id(cell._tc))
-            text = " ".join(cell.text.split())
-            if text:
-                cells.append(text)
-        if cells:
-            rows.append(" | ".join(cells))
-    return rows
+# A 公文's first lines: 「…文件」 masthead, 文号, then the title (关于…的通知, …办法).
+DOC_NUMBER_LINE = re.compile(r"[\u4e00-\u9fff]{1,12}[〔\[［(（]\d{4}[〕\]］)）]\d{1,4}号")
+TITLE_LINE = re.compile(r"(?:关于|關於).{2,80}|.{4,60}(?:通知|意见|办法|规定|方案|细则|决定|条例"
+                        r"|规划|公告|通告|批复|规则|标准|目录|指引|意見|辦法|規定|細則)")
+JUNK_TITLE = re.compile(r"^(?:Microsoft Word|WPS|untitled|文档\d*$|新建)", re.I)
+MASTHEAD_LINES = 12
+
+
+def masthead_meta(lines: list[str], core_title: str | None) -> dict[str, Any]:
+    """文号 and title from a 公文's first lines; the file's own title property only when
+    the text has none and it is not an editor's placeholder ("Microsoft Word - 附件1")."""
+    meta: dict[str, Any] = {}
+    head = [line.strip() for line in lines if line.strip()][:MASTHEAD_LINES]
+    for line in head:
+        if "doc_number" not in meta and DOC_NUMBER_LINE.fullmatch(line):
+            meta["doc_number"] = line
+        elif "title" not in meta and TITLE_LINE.fullmatch(line) and not line.endswith("文件"):
+            meta["title"] = line
+    if "title" not in meta and core_title and not JUNK_TITLE.match(core_title.strip()):
+        meta["title"] = core_title.strip()
+    return meta
 
 
 def extract_pdf(raw: bytes, path: Path,
@@ -348,15 +359,17 @@ def extract_pdf(raw: bytes, path: Path,
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise _undecodable(path, "不是有效的 PDF 文件，可能已损坏") from exc
-    text = "\n".join(page.strip("\n") for page in pages)
-    if not text.strip():
+    # Pages stay apart (form feed) so cleaning can tell a running header from text.
+    text = f"\n{PAGE_BREAK}\n".join(page.strip("\n") for page in pages)
+    if not text.replace(PAGE_BREAK, "").strip():
         raise IngestError(
             f"{path.name} 中没有可提取的文字，看起来是扫描件（图片）。"
             "请先做文字识别（OCR），或提供 Word/文本版本后再导入。",
             code="pdf_no_text",
             detail={"file": path.name, "pages": len(pages)},
         )
-    return text, {}
+    title = (reader.metadata or {}).get("/Title") if reader.metadata else None
+    return text, masthead_meta(text.split("\n"), str(title) if title else None)
 
 
 EXTRACTORS = {

@@ -2,6 +2,10 @@
 
 Metadata is merged from, lowest priority first: a sidecar ``<file>.meta.yaml``, the
 file's YAML front matter, then command-line options.
+
+``source_kind`` says how far the text can be trusted as the policy's own words: a machine-
+reworded reprint (the shipped 人社部 Q&A says 网络+ for 互联网+) or a news report is not
+the document, and every citation of it says so with ``source_note``.
 """
 
 from __future__ import annotations
@@ -11,7 +15,13 @@ import re
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    BaseModel,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from corpus.db import Document
 from corpus.errors import IngestError
@@ -20,6 +30,13 @@ from corpus.regions import NATIONAL, regions
 # Column lengths of ``documents``: PostgreSQL refuses longer values (SQLite would keep them).
 _LIMITS = {c.key: c.type.length for c in Document.__table__.columns
            if getattr(c.type, "length", None)}
+
+SOURCE_KINDS = ("official", "reprint", "news", "unknown")
+SOURCE_KIND_NAMES = {"官方": "official", "原文": "official", "转载": "reprint",
+                     "新闻": "news", "报道": "news", "未知": "unknown"}
+# What a citation says when the sidecar names the kind but gives no note of its own.
+DEFAULT_SOURCE_NOTES = {"reprint": "转载文本，以发布机关的原文为准",
+                        "news": "新闻报道，不是政策原文，以发布机关的文件为准"}
 
 
 class DocumentMeta(BaseModel):
@@ -33,6 +50,8 @@ class DocumentMeta(BaseModel):
     effective_to: dt.date | None = None
     doc_type: str | None = None
     source: str | None = None
+    source_kind: str = "unknown"  # SOURCE_KINDS; unknown unless a person says otherwise
+    source_note: str | None = None
 
     @field_validator("id")
     @classmethod
@@ -49,12 +68,29 @@ class DocumentMeta(BaseModel):
             raise ValueError(f"未知地区“{value}”，请填写省、市、县的名称或“全国”")
         return region.name
 
-    @field_validator("doc_number", "issuer", "doc_type", "source", mode="before")
+    @field_validator("source_kind", mode="before")
+    @classmethod
+    def _source_kind_known(cls, value: Any) -> Any:
+        if value is None:
+            return "unknown"
+        kind = SOURCE_KIND_NAMES.get(str(value).strip(), str(value).strip().lower())
+        if kind not in SOURCE_KINDS:
+            raise ValueError(f"来源类型“{value}”无效，应为 official（官方原文）、reprint（转载）、"
+                             "news（新闻报道）或 unknown（未知）")
+        return kind
+
+    @model_validator(mode="after")
+    def _note_for_kind(self) -> DocumentMeta:
+        if self.source_note is None:
+            self.source_note = DEFAULT_SOURCE_NOTES.get(self.source_kind)
+        return self
+
+    @field_validator("doc_number", "issuer", "doc_type", "source", "source_note", mode="before")
     @classmethod
     def _blank_is_none(cls, value: Any) -> Any:
         return None if isinstance(value, str) and not value.strip() else value
 
-    @field_validator("title", "doc_number", "issuer", "doc_type")
+    @field_validator("title", "doc_number", "issuer", "doc_type", "source_note")
     @classmethod
     def _fits_its_column(cls, value: str | None, info: ValidationInfo) -> str | None:
         limit = _LIMITS[info.field_name or ""]

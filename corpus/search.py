@@ -35,10 +35,14 @@ class SearchHit:
     section: str
     text: str
     score: float
+    # An unofficial text (reprint, news report) says so in every citation: source_note.
+    source_kind: str = "unknown"
+    source_note: str | None = None
 
     def to_dict(self) -> dict:
         return {"chunk_id": self.chunk_id, "doc_id": self.doc_id, "title": self.title,
-                "section": self.section, "text": self.text, "score": round(self.score, 6)}
+                "section": self.section, "text": self.text, "score": round(self.score, 6),
+                "source_kind": self.source_kind, "source_note": self.source_note}
 
 
 def validate_query(query: object) -> str:
@@ -163,7 +167,8 @@ class Searcher:
     @staticmethod
     def _hit(index: LoadedIndex, i: int, score: float) -> SearchHit:
         rec = index.records[i]
-        return SearchHit(rec.chunk_id, rec.doc_id, rec.title, rec.section, rec.text, score)
+        return SearchHit(rec.chunk_id, rec.doc_id, rec.title, rec.section, rec.text, score,
+                         rec.source_kind, rec.source_note)
 
 
 def _top(scores: np.ndarray, n: int) -> np.ndarray:

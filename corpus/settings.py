@@ -57,6 +57,12 @@ class Settings(BaseSettings):
     wechat_appid: str = ""
     wechat_secret: str = ""
     wechat_timeout_seconds: float = 5.0
+    # Local trials of the mini-program without WeChat: ``sandbox-<name>`` codes log in as a
+    # sandbox user. Never in production; refused together with a real appid/secret.
+    wechat_sandbox: bool = False
+    # A streamed reply (chat …/messages/stream) sends an SSE comment after this many idle
+    # seconds, so a proxy does not close a connection that is waiting for the answer.
+    stream_heartbeat_seconds: float = 10.0
     # The job center named on a counselor's hand-out (培训项目推荐单), e.g. 某区就业服务中心.
     job_center: str = ""
     # -- account and log security (api/security.py, api/users.py, api/logs.py) -----------
@@ -91,15 +97,44 @@ class Settings(BaseSettings):
     # Long enough to outlast an SQLite write transaction that blocks the heartbeat.
     job_lease_seconds: int = 900
     job_heartbeat_seconds: int = 30
+    # Jobs are rows any node claims (api/jobs.py). A job whose node died is queued again
+    # until it has been started ``job_max_attempts`` times, then failed (``job_lost``); one
+    # running longer than ``job_time_limit_seconds`` is failed (``job_timeout``). An idle
+    # node looks for queued jobs every ``job_poll_seconds``.
+    job_max_attempts: int = 2
+    job_time_limit_seconds: int = 3600
+    job_poll_seconds: float = 1.5
+    # TESTS ONLY (0 = off): every job first waits this long, reporting progress, so a test
+    # can kill its node mid-job deterministically.
+    job_test_delay_seconds: float = 0.0
     # How long an ingest, removal or re-index waits for another one on the same home
     # before it gives up with ``busy`` (0: fail at once).
     write_lock_wait_seconds: float = 600.0
+    # -- index builds shared through the database (corpus/index_sync.py) ----------------
+    # Store every published build in the database and follow the database's current one.
+    # Empty: on when the database is not SQLite (several nodes may share it).
+    index_sync: bool | None = None
+    # How often each node compares its CURRENT build with the database's.
+    index_sync_seconds: float = 10.0
+    # Load models and index on a background thread when the service starts (api/warmup.py).
+    warm_up: bool = True
+    # Builds kept in the database (the current one and a few before it).
+    index_builds_kept: int = 3
+    # /readyz says not ready below this much free space in the home (0: no check).
+    ready_min_free_bytes: int = 16_000_000
 
     @property
     def db_url(self) -> str:
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'jnt.db').resolve()}"
+
+    @property
+    def shares_index(self) -> bool:
+        """Whether builds go through the database (``corpus.index_sync``)."""
+        if self.index_sync is not None:
+            return self.index_sync
+        return not self.db_url.startswith("sqlite")
 
     @property
     def index_dir(self) -> Path:

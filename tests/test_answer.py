@@ -236,3 +236,21 @@ def test_where_the_asker_is_is_asked_only_for_a_regional_clause() -> None:
     veteran = {"groups": ["退役军人"]}
     assert follow_up(veteran, "", regional=True) == ("您在哪个省、市？", [])
     assert follow_up(veteran, "", regional=False)[0] == "您是否符合上面的条件？"
+
+
+def test_a_quote_from_a_reprint_says_so(shipped_assistant) -> None:
+    """The shipped 人社部 Q&A is a machine-reworded reprint: every citation of it carries
+    its source note, in the asker's script; citations of official texts carry none."""
+    reprint = "mohrss-2020-internet-plus-qa"
+    note = "转载文本，以人社部发布的原文为准"
+    cited = []
+    for question in ("互联网+职业技能培训计划的目标任务是什么？",
+                     "互聯網+職業技能培訓計劃的目標任務是什麼？"):
+        answer = shipped_assistant.answer(question)
+        for c in answer.citations:
+            if c.doc_id == reprint:
+                cited.append(c)
+                assert c.note == to_script(note, answer.script)
+            elif c.doc_id == "nm-2022-training-brand-plan":  # an official text
+                assert c.note == ""
+    assert cited, "the question about the Q&A's own plan should cite the Q&A"

@@ -83,3 +83,74 @@ def test_heading_kinds(line: str, kind: str) -> None:
 ])
 def test_body_lines_are_not_headings(line: str) -> None:
     assert heading_label(line) is None
+
+
+# --- 公文 structure: attachments, Word tables, what frames the text ----------------------
+
+GONGWEN = """上海市人力资源和社会保障局文件
+沪人社规〔2023〕12号
+上海市职业技能培训补贴管理办法
+各区人力资源和社会保障局：
+一、补贴对象
+（一）登记失业人员。在本市登记失业并参加职业技能培训的人员，按规定享受培训补贴。
+1. 取得证书的，按附件1的标准补贴。
+附件：1. 职业技能培训补贴标准
+2. 职业技能培训补贴申请表
+上海市人力资源和社会保障局　上海市财政局
+2023年5月8日
+（此件主动公开）
+附件1
+职业技能培训补贴标准
+职业（工种）：育婴员；等级：四级/中级工；补贴标准（元）：1800
+职业（工种）：电工；等级：四级/中级工；补贴标准（元）：2200
+职业（工种）：焊工；等级：三级/高级工；补贴标准（元）：3000
+附件2：职业技能培训补贴申请表
+申请人应当在取得证书之日起12个月内提出申请。
+抄送：人力资源社会保障部职业能力建设司。
+上海市人力资源和社会保障局办公室　　2023年5月9日印发"""
+
+
+def test_notice_headings_chain_and_attachments_restart_the_path() -> None:
+    chunks = chunk_document("d", GONGWEN, "上海市职业技能培训补贴管理办法")
+    item = next(c for c in chunks if "在本市登记失业" in c.text)
+    assert item.section == "一、补贴对象 › （一）登记失业人员"
+    table = next(c for c in chunks if "育婴员" in c.text)
+    assert table.kind == "table" and table.section == "附件1：职业技能培训补贴标准"
+    assert "焊工" in table.text and table.text.startswith("附件1")
+    form = next(c for c in chunks if "12个月内" in c.text)
+    assert form.section == "附件2：职业技能培训补贴申请表"
+
+
+def test_masthead_signature_and_distribution_lines_are_no_chunks() -> None:
+    chunks = chunk_document("d", GONGWEN, "上海市职业技能培训补贴管理办法")
+    body = "\n".join(c.text for c in chunks)
+    assert "沪人社规〔2023〕12号" in body  # the 文号 is asked about; it stays
+    for line in ("上海市人力资源和社会保障局文件", "2023年5月8日",
+                 "此件主动公开", "抄送", "印发", "附件：1.", "上海市财政局"):
+        assert line not in body, line
+    closing = [c for c in chunk_document("d", GONGWEN, "", keep_closing=True)
+               if c.kind == "closing"]
+    assert [c.text for c in closing][-2:] == ["抄送：人力资源社会保障部职业能力建设司。",
+                                             "上海市人力资源和社会保障局办公室　　2023年5月9日印发"]
+    for c in closing:
+        assert GONGWEN[c.start:c.end] == c.text
+
+
+def test_long_word_tables_are_cut_between_rows_under_their_caption() -> None:
+    rows = "\n".join(f"序号：{i}；职业（工种）：工种{i}；补贴标准（元）：{1000 + i}"
+                     for i in range(1, 41))
+    chunks = chunk_document("d", f"二、补贴标准\n表1 职业技能培训补贴标准\n{rows}", "")
+    tables = [c for c in chunks if c.kind == "table"]
+    assert len(tables) > 1 and all(len(c.text) <= 360 for c in tables)
+    assert all(c.section == "二、补贴标准 › 表1 职业技能培训补贴标准" for c in tables)
+    assert all(line.startswith(("序号：", "表1", "二、")) for c in tables
+               for line in c.text.split("\n"))
+
+
+@pytest.mark.parametrize("line,annex", [
+    ("附件1", True), ("附件 2", True), ("附件3：职业技能培训补贴申请表", True), ("附件", True),
+    ("附件：1. 职业技能培训补贴标准", False), ("附件:职业技能培训品牌评价指标", False),
+])
+def test_attachment_headings(line: str, annex: bool) -> None:
+    found = heading_label(line)
+    assert (found is not None and found[0] == "annex") == annex

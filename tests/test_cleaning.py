@@ -301,3 +301,47 @@ def test_whitespace_is_tidied_without_recording() -> None:
     result = clean_text("\r\n  标题\r\n\r\n\r\n\r\n　　正文第一段。  \r\n")
     assert result.text == "标题\n\n正文第一段。"
     assert result.dropped == []
+
+
+# --- a PDF's page chrome ---------------------------------------------------------------
+
+WIDTH = 28
+
+
+def _printed(*paragraphs: str) -> list[str]:
+    """Paragraphs broken every ``WIDTH`` characters, as on a printed page."""
+    return [p[i:i + WIDTH] for p in paragraphs for i in range(0, len(p), WIDTH)]
+
+
+FIRST = ("第一条　为了规范职业技能培训补贴的申领和发放，根据国家和本市有关规定，"
+         "结合实际，制定本办法。")
+SECOND = ("第二条　本办法适用于本市行政区域内的职业技能培训补贴，"
+          "由人力资源社会保障部门负责组织实施。")
+HEADER = "某某市人力资源和社会保障局规范性文件"
+_lines = _printed(FIRST, SECOND)
+PAGED = "\n\f\n".join([
+    "\n".join([HEADER, "关于做好职业技能培训补贴工作的通知", *_lines[:-1], "- 1 -"]),
+    "\n".join([HEADER, _lines[-1], "一、申请条件", "（一）在本市登记失业的人员。", "- 2 -"]),
+    "\n".join([HEADER, "附件1", "某某市人力资源和社会保障局", "- 3 -"]),
+])
+
+
+def test_running_headers_and_page_numbers_are_dropped_and_logged() -> None:
+    result = clean_text(PAGED)
+    assert "规范性文件" not in result.text and "- 2 -" not in result.text
+    assert result.counts()["page_header"] >= 3
+    assert result.counts()["page_number"] + result.counts()["page_header"] >= 6
+    assert "\f" not in result.text
+
+
+def test_lines_broken_by_the_page_width_are_joined_but_clauses_start_anew() -> None:
+    lines = clean_text(PAGED).text.split("\n")
+    assert FIRST in lines
+    assert SECOND in lines  # across a page break, with the header and page number between
+    assert "一、申请条件" in lines and "（一）在本市登记失业的人员。" in lines
+    assert "附件1" in lines and "某某市人力资源和社会保障局" in lines
+
+
+def test_text_without_pages_is_not_rejoined() -> None:
+    text = "\n".join(_printed(FIRST))
+    assert clean_text(text).text == text

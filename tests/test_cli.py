@@ -26,7 +26,8 @@ def test_search_json(shipped_settings) -> None:
     out = jnt(shipped_settings.home, "search", "我当过兵，能参加补贴培训吗？", "--k", "3", "--json")
     results = json.loads(out.stdout)
     assert len(results) == 3
-    assert set(results[0]) == {"chunk_id", "doc_id", "title", "section", "text", "score"}
+    assert set(results[0]) == {"chunk_id", "doc_id", "title", "section", "text", "score",
+                               "source_kind", "source_note"}
 
 
 def test_batch_queries(shipped_settings, tmp_path) -> None:

@@ -184,3 +184,92 @@ def test_metadata_longer_than_its_column_is_refused(db_library: Library, tmp_pat
         db_library.ingest([doc])
     assert err.value.code == "bad_metadata" and "title" in err.value.message
     assert db_library.documents() == []
+
+
+class ProbingEmbedder:
+    """Wraps the real embedder; while the index builds, another connection tries to write
+    (as a chat message would) without waiting, and records whether it could."""
+
+    def __init__(self, real, db_file: Path) -> None:
+        self.real, self.model_id, self.dim = real, real.model_id, real.dim
+        self.db_file, self.writes = db_file, []
+
+    def encode_passages(self, texts):
+        import sqlite3
+
+        conn = sqlite3.connect(self.db_file, timeout=0)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            conn.execute("ROLLBACK")
+            self.writes.append("ok")
+        except sqlite3.OperationalError as exc:
+            self.writes.append(str(exc))
+        finally:
+            conn.close()
+        return self.real.encode_passages(texts)
+
+    def encode_queries(self, texts):
+        return self.real.encode_queries(texts)
+
+
+def test_the_database_takes_writes_while_the_index_builds(
+        empty_library: Library, embedder, tmp_path) -> None:
+    empty_library.ingest([copy_with_sidecar(NEIMENGGU, tmp_path / "in")])
+    probe = ProbingEmbedder(embedder, empty_library.settings.home / "jnt.db")
+    Library(empty_library.settings, lambda: probe).ingest(
+        [copy_with_sidecar(HUBEI, tmp_path / "in")])
+    assert probe.writes and set(probe.writes) == {"ok"}
+
+
+def test_the_published_index_holds_exactly_the_rows(db_library: Library, tmp_path) -> None:
+    """Built before the rows are written, the index must still equal what the database
+    gives back (order included: by id in Python, whatever the server's collation)."""
+    import json
+
+    from corpus.library import records
+
+    docs = tmp_path / "docs"
+    docs.mkdir()
+    for doc_id in ("b-2", "b1", "B-3", "乙", "a_1"):
+        (docs / f"{doc_id}.md").write_text(
+            f"---\nid: {doc_id}\ntitle: 文件{doc_id}\npublished: 2024-01-0{len(doc_id)}\n---\n"
+            "第一条 补贴对象为登记失业人员。\n\n第二条 培训合格后申领补贴。\n", encoding="utf-8")
+    db_library.ingest([docs, copy_with_sidecar(NEIMENGGU, tmp_path / "in")])
+    db_library.remove("b1")
+    current = db_library.store.current()
+    with (current / "chunks.jsonl").open(encoding="utf-8") as fh:
+        indexed = [json.loads(line) for line in fh]
+    with db_library.sessions() as s:
+        stored = [r.__dict__ for r in records(s)]
+    assert indexed == stored and len({r["doc_id"] for r in stored}) == 5
+
+
+class ForeignWriter:
+    """Wraps the real embedder and, mid-build, changes the rows behind the writer lock's
+    back, as a writer that ignored the lock would."""
+
+    def __init__(self, real, library: Library) -> None:
+        self.real, self.model_id, self.dim = real, real.model_id, real.dim
+        self.library = library
+
+    def encode_passages(self, texts):
+        with self.library.sessions() as s, s.begin():
+            s.get(Document, "nm-2022-training-brand-plan").title = "被改过的标题"
+        return self.real.encode_passages(texts)
+
+    def encode_queries(self, texts):
+        return self.real.encode_queries(texts)
+
+
+def test_rows_changed_during_the_build_are_not_committed(
+        db_library: Library, embedder, tmp_path) -> None:
+    db_library.ingest([copy_with_sidecar(NEIMENGGU, tmp_path / "in")])
+    build_before = db_library.store.current()
+    builds_before = sorted(p.name for p in db_library.store.builds.iterdir())
+    foreign = Library(db_library.settings, lambda: ForeignWriter(embedder, db_library))
+    with pytest.raises(JntError) as err:
+        foreign.ingest([copy_with_sidecar(HUBEI, tmp_path / "in")])
+    assert err.value.code == "index_mismatch"
+    assert [d["id"] for d in db_library.documents()] == ["nm-2022-training-brand-plan"]
+    assert db_library.store.current() == build_before
+    assert sorted(p.name for p in db_library.store.builds.iterdir()) == builds_before

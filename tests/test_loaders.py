@@ -201,16 +201,111 @@ def test_docx_paragraphs_and_tables_in_order(tmp_path: Path) -> None:
 
     loaded = load_file(path)
     assert loaded.fmt == "docx"
+    # A row is a sentence of 列名：值 pairs (empty cells left out); a table without a
+    # header row keeps its cells.
     assert loaded.text.split("\n") == [
         "短期技能培训补贴标准",
         "一、补贴对象为登记失业人员。",
-        "工种 | 课时 | 补贴（元）",
-        "电工 | 80 | 1200",
-        "育婴员 | 900",
+        "工种：电工；课时：80；补贴（元）：1200",
+        "工种：育婴员；补贴（元）：900",
         "合并单元格 | 末列",
         "二、申请材料见附件。",
     ]
-    assert loaded.front_matter == {"title": "短期技能培训补贴标准"}
+    assert loaded.detected == {"title": "短期技能培训补贴标准"}  # a guess: sidecars win
+    assert loaded.front_matter == {}
+
+
+def _numbered(document, text: str, num_id: int, ilvl: int = 0):
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    paragraph = document.add_paragraph(text)
+    paragraph._p.get_or_add_pPr().append(parse_xml(
+        f'<w:numPr {nsdecls("w")}><w:ilvl w:val="{ilvl}"/><w:numId w:val="{num_id}"/></w:numPr>'))
+    return paragraph
+
+
+def _abstract(document, abstract_id: int, levels: list[tuple[str, str]],
+              start_override: int | None = None) -> None:
+    from docx.oxml import parse_xml
+    from docx.oxml.ns import nsdecls
+
+    numbering = document.part.numbering_part.element
+    lvls = "".join(f'<w:lvl w:ilvl="{i}"><w:start w:val="1"/><w:numFmt w:val="{fmt}"/>'
+                   f'<w:lvlText w:val="{text}"/></w:lvl>' for i, (fmt, text) in enumerate(levels))
+    first_num = numbering.find(
+        "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}num")
+    abstract = parse_xml(f'<w:abstractNum {nsdecls("w")} w:abstractNumId="{abstract_id}">'
+                         f'{lvls}</w:abstractNum>')
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    override = (f'<w:lvlOverride w:ilvl="0"><w:startOverride w:val="{start_override}"/>'
+                f'</w:lvlOverride>' if start_override else "")
+    numbering.append(parse_xml(f'<w:num {nsdecls("w")} w:numId="{abstract_id}">'
+                               f'<w:abstractNumId w:val="{abstract_id}"/>{override}</w:num>'))
+
+
+def test_docx_auto_numbering_is_written_into_the_text(tmp_path: Path) -> None:
+    """Word keeps 第X条 / 一、/（一）/ 1. in numbering.xml; the loader renders them as
+    Word does, lower levels restarting under a new higher one."""
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    _abstract(document, 80, [("chineseCounting", "第%1条")])
+    _abstract(document, 81, [("chineseCounting", "%1、"), ("chineseCounting", "（%2）"),
+                             ("decimal", "%3.")])
+    _abstract(document, 82, [("ideographTraditional", "%1、")])
+    _abstract(document, 83, [("decimal", "%1．")], start_override=9)
+    for i in range(12):
+        _numbered(document, f"条文{i + 1}。", 80)
+    _numbered(document, "总体要求", 81, 0)
+    _numbered(document, "指导思想", 81, 1)
+    _numbered(document, "第一项", 81, 2)
+    _numbered(document, "第二项", 81, 2)
+    _numbered(document, "工作任务", 81, 0)
+    _numbered(document, "扩大规模", 81, 1)
+    _numbered(document, "重新计数", 81, 2)
+    _numbered(document, "甲项", 82)
+    _numbered(document, "乙项", 82)
+    _numbered(document, "从九开始", 83)
+    document.sections[0].header.paragraphs[0].text = "页眉：某某厅规范性文件"
+    document.sections[0].footer.paragraphs[0].text = "- 1 -"
+    path = tmp_path / "numbered.docx"
+    document.save(str(path))
+
+    lines = load_file(path).text.split("\n")
+    assert lines[0] == "第一条 条文1。"
+    assert lines[9] == "第十条 条文10。" and lines[11] == "第十二条 条文12。"
+    assert lines[12:19] == ["一、总体要求", "（一）指导思想", "1.第一项", "2.第二项",
+                            "二、工作任务", "（一）扩大规模", "1.重新计数"]
+    assert lines[19:] == ["甲、甲项", "乙、乙项", "9．从九开始"]
+    assert not any("页眉" in line or line == "- 1 -" for line in lines)
+
+
+@pytest.mark.parametrize("fmt,n,expected", [
+    ("chineseCounting", 1, "一"), ("chineseCounting", 10, "十"), ("chineseCounting", 21, "二十一"),
+    ("chineseCounting", 105, "一百零五"), ("chineseCountingThousand", 110, "一百一十"),
+    ("ideographTraditional", 3, "丙"), ("decimalEnclosedCircle", 2, "②"),
+    ("upperRoman", 4, "IV"), ("lowerLetter", 27, "aa"), ("ideographDigital", 10, "一〇"),
+])
+def test_word_number_formats(fmt: str, n: int, expected: str) -> None:
+    from corpus.docx_text import format_number
+
+    assert format_number(fmt, n) == expected
+
+
+def test_docx_masthead_gives_doc_number_and_title(tmp_path: Path) -> None:
+    docx = pytest.importorskip("docx")
+    document = docx.Document()
+    document.core_properties.title = "Microsoft Word - 附件1"
+    for line in ("江西省人力资源和社会保障厅文件", "赣人社发〔2023〕7号",
+                 "关于做好2023年职业技能培训补贴工作的通知", "各设区市人力资源和社会保障局："):
+        document.add_paragraph(line)
+    path = tmp_path / "notice.docx"
+    document.save(str(path))
+    assert load_file(path).detected == {
+        "doc_number": "赣人社发〔2023〕7号", "title": "关于做好2023年职业技能培训补贴工作的通知"}
 
 
 def test_corrupt_docx_is_undecodable(tmp_path: Path) -> None:
@@ -247,6 +342,7 @@ def test_pdf_text_layer_all_pages(tmp_path: Path) -> None:
                     ["第三条 職業訓練應當堅持就業導向。"]])
     loaded = load_file(path)
     assert loaded.fmt == "pdf"
+    assert loaded.text.count("\f") == 1  # pages stay apart for cleaning (page chrome)
     lines = loaded.text.split("\n")
     assert lines[0].startswith("第一条 为了规范职业培训活动")
     assert "第二条 本条例适用于本省。" in lines

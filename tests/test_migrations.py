@@ -80,6 +80,25 @@ def test_an_old_home_made_by_create_all_is_stamped(tmp_path: Path,
     assert db_migrate.upgrade(settings) == "upgraded"
 
 
+def test_a_service_started_before_the_upgrade_does_not_break_it(
+        tmp_path: Path, database_url: str | None) -> None:
+    """A node started on a database at an old revision builds its engine, whose
+    ``create_all`` makes the newer tables in their newest shape; ``jnt db upgrade`` must
+    then still reach head (it had failed with "table already exists")."""
+    settings = _settings(tmp_path, database_url)
+    settings.ensure_home()
+    command.upgrade(db_migrate.config(settings.db_url), "0002")
+    engine = create_engine(settings.db_url, poolclass=NullPool)
+    with engine.connect() as conn:
+        assert not db_migrate.is_current(conn)
+    Base.metadata.create_all(engine)  # what the service's engine does on start
+    engine.dispose()
+    assert db_migrate.upgrade(settings) == "upgraded"
+    tables, revision, diff = _state(settings.db_url)
+    assert revision == _head() and diff == []
+    assert set(Base.metadata.tables) <= tables
+
+
 def test_migrations_run_from_any_working_directory(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)

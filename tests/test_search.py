@@ -20,7 +20,8 @@ def test_result_shape(shipped_searcher: Searcher) -> None:
     hits = shipped_searcher.search("退役军人职业技能培训", k=3)
     assert len(hits) == 3
     d = hits[0].to_dict()
-    assert set(d) == {"chunk_id", "doc_id", "title", "section", "text", "score"}
+    assert set(d) == {"chunk_id", "doc_id", "title", "section", "text", "score",
+                      "source_kind", "source_note"}
     assert hits[0].score >= hits[1].score >= hits[2].score
 
 

@@ -6,13 +6,18 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 import shutil
+import socket
 import sqlite3
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
 import pytest
@@ -27,6 +32,7 @@ APPID, SECRET = "wx-test-appid", "wx-test-secret-0123456789"
 OPENIDS = {"code-alice": "oALICE-openid-7f3a9c", "code-alice-2": "oALICE-openid-7f3a9c",
            "code-bob": "oBOB-openid-2d81e4"}
 SHAPE = {"code", "message", "detail"}
+ROOT = Path(__file__).resolve().parent.parent
 
 
 class FakeWechat(BaseHTTPRequestHandler):
@@ -227,3 +233,93 @@ def test_openid_never_leaves_the_login(client: TestClient, settings: Settings,
                 dump = repr(db.execute(f'SELECT * FROM "{table}"').fetchall())
                 for openid in OPENIDS.values():
                     assert openid not in dump, table
+
+
+# -- the sandbox (JNT_WECHAT_SANDBOX) -----------------------------------------------------
+@pytest.fixture(scope="module")
+def sandbox_settings(settings: Settings) -> Settings:
+    """The sandbox on, no credentials, and WeChat unreachable: nothing may call it."""
+    return settings.model_copy(update={"wechat_sandbox": True, "wechat_appid": "",
+                                       "wechat_secret": "",
+                                       "wechat_base_url": "http://127.0.0.1:9"})
+
+
+@pytest.fixture(scope="module")
+def sandbox(sandbox_settings: Settings) -> TestClient:
+    return TestClient(create_app(sandbox_settings))
+
+
+def test_the_sandbox_is_off_by_default(client: TestClient) -> None:
+    assert Settings.model_fields["wechat_sandbox"].default is False
+    FakeWechat.queries.clear()
+    r = client.post("/v1/wechat/login", json={"code": "sandbox-alice"})
+    assert r.status_code == 401 and r.json()["code"] == "wechat_invalid_code"
+    assert FakeWechat.queries[-1]["js_code"] == ["sandbox-alice"]  # asked WeChat, refused
+    assert "wechat_sandbox" not in client.get("/readyz").json()
+
+
+def test_sandbox_logins_work_without_wechat(sandbox: TestClient,
+                                            sandbox_settings: Settings) -> None:
+    FakeWechat.queries.clear()
+    alice = wx_login(sandbox, "sandbox-alice")
+    assert wx_login(sandbox, "sandbox-alice")["session_id"] == alice["session_id"]
+    bob = wx_login(sandbox, "sandbox-bob")
+    assert bob["session_id"] != alice["session_id"]
+    assert FakeWechat.queries == []
+    # the whole mini-program flow: chat, stream, match on the worker's own session
+    url = f"/v1/chat/sessions/{alice['session_id']}"
+    r = sandbox.post(f"{url}/messages", json={"text": "我是退役军人，在赣州"},
+                     headers=bearer(alice))
+    assert r.status_code == 200, r.text
+    r = sandbox.post(f"{url}/messages/stream", json={"text": "失业保险金怎么领取？"},
+                     headers=bearer(alice))
+    assert r.status_code == 200 and "event: done" in r.text
+    r = sandbox.post(f"{url}/match", json={"k": 3}, headers=bearer(alice))
+    assert r.status_code == 200, r.text
+    assert sandbox.post(f"{url}/match", json={"k": 3}, headers=bearer(bob)).status_code == 403
+    assert sandbox.get("/readyz").json() == {"status": "ready", "wechat_sandbox": True}
+    # sandbox openids are prefixed before hashing: never a real user's binding
+    with sqlite3.connect(sandbox_settings.home / "jnt.db") as db:
+        hashes = {h for (h,) in db.execute("SELECT openid_hash FROM wechat_bindings")}
+    assert openid_hash(sandbox_settings, "sandbox:alice") in hashes
+    assert openid_hash(sandbox_settings, "alice") not in hashes
+
+
+@pytest.mark.parametrize("code", ["code-alice", "sandbox-", "sandbox-a b", "SANDBOX-alice"])
+def test_the_sandbox_refuses_other_codes_in_chinese(sandbox: TestClient, code: str) -> None:
+    r = sandbox.post("/v1/wechat/login", json={"code": code})
+    assert r.status_code == 401, r.text
+    body = r.json()
+    assert set(body) == SHAPE and body["code"] == "wechat_sandbox_code"
+    assert "sandbox-" in body["message"] and re.search(r"[\u4e00-\u9fff]", body["message"])
+
+
+def test_the_sandbox_is_logged_loudly(sandbox_settings: Settings,
+                                      caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.WARNING, logger="jnt.api.wechat")
+    app = TestClient(create_app(sandbox_settings))
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("WeChat sandbox is ON — never in production" in m for m in warnings)
+    caplog.clear()
+    wx_login(app, "sandbox-carol")
+    warnings = [r.getMessage() for r in caplog.records if r.levelno == logging.WARNING]
+    assert any("WeChat sandbox login as carol" in m for m in warnings)
+
+
+def test_the_sandbox_with_real_credentials_refuses_to_start(
+        settings: Settings, tmp_path: Path) -> None:
+    from api.wechat import SandboxWithCredentials
+
+    with pytest.raises(SandboxWithCredentials):
+        create_app(settings.model_copy(update={"wechat_sandbox": True}))
+    env = {**os.environ, "JNT_HOME": str(settings.home), "HF_HUB_OFFLINE": "1",
+           "JNT_WECHAT_SANDBOX": "true", "JNT_WECHAT_APPID": APPID,
+           "JNT_WECHAT_SECRET": SECRET}
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    done = subprocess.run([sys.executable, "-m", "api.cli", "serve", "--port", str(port)],
+                          env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode != 0
+    assert "JNT_WECHAT_SANDBOX" in done.stderr and "不能与真实的微信凭证" in done.stderr
+    assert SECRET not in done.stderr + done.stdout

@@ -76,3 +76,23 @@ def test_cli_ingest_reports_busy_not_internal(tmp_path: Path) -> None:
     assert "Traceback" not in output and "internal" not in output
     error = json.loads(run.stdout or run.stderr)["error"]
     assert error["code"] == "busy"
+
+
+def test_writers_of_two_homes_on_one_postgresql_take_turns(tmp_path: Path,
+                                                           postgres_database) -> None:
+    """Each node has a home (and file lock) of its own; the database's advisory lock is
+    what makes the second node wait, then answer ``busy``."""
+    from tests.postgres import fresh_schema
+
+    url = fresh_schema(postgres_database)
+    node_a = Settings(home=tmp_path / "a", database_url=url)  # type: ignore[arg-type]
+    node_b = Library(Settings(home=tmp_path / "b", database_url=url,  # type: ignore[arg-type]
+                              write_lock_wait_seconds=0.3),
+                     lambda: pytest.fail("no index may be built"))  # type: ignore[arg-type, return-value]
+    with write_lock(node_a, wait_seconds=0):
+        with pytest.raises(JntError) as caught:
+            node_b.ingest([tmp_path / "policy.txt"])
+        assert caught.value.code == "busy"
+    with pytest.raises(JntError) as caught:  # free again once node A is done
+        node_b.remove("no-such-doc")
+    assert caught.value.code == "document_not_found"

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends
 
 from api.deps import get_assistant
+from api.error_codes import PROFILE_CODES, raises
 from api.logs import redact
 from api.schemas import AnswerOut, AskIn
 from api.security import AnyCaller
@@ -30,7 +31,11 @@ def with_place(profile: dict[str, Any], region: str) -> dict[str, Any]:
     return out
 
 
-@router.post("/ask", response_model=AnswerOut)
+@router.post("/ask", response_model=AnswerOut, summary="提问：一个问题，一个有依据的回答",
+             description="按政策原文回答一个问题（尤其是“谁能参加”），引用条款；不需要凭证，"
+                         "带凭证时按调用方计数限流。缺少的信息在 missing_facts 中以中文提问列出。",
+             openapi_extra={**raises(*PROFILE_CODES, "bad_fact", "question_too_long",
+                                     "index_unavailable"), "security": [{}]})
 def ask(body: AskIn, bot: Annotated[Assistant, Depends(get_assistant)],
         _caller: AnyCaller) -> dict[str, Any]:
     profile = dict(body.profile or {})

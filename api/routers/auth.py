@@ -12,11 +12,13 @@ import logging
 import threading
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import SettingsDep
+from api.error_codes import raises
 from api.schemas import LoginIn, LoginOut
 from api.security import (
+    ACCOUNT_AUTH,
     Admin,
     Forbidden,
     RateLimited,
@@ -34,10 +36,15 @@ _buckets_lock = threading.Lock()
 
 
 class UnlockIn(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"username": "guwen"}]})
+
     username: str = Field(min_length=1, max_length=64)
 
 
 class UnlockOut(BaseModel):
+    model_config = ConfigDict(json_schema_extra={"examples": [
+        {"username": "guwen", "was_locked": True}]})
+
     username: str
     was_locked: bool
 
@@ -51,7 +58,10 @@ def _login_buckets(request: Request) -> TokenBuckets:
         return state.login_buckets
 
 
-@router.post("/login", response_model=LoginOut)
+@router.post("/login", response_model=LoginOut, summary="顾问／管理员登录",
+             description="用户名和密码换取账号凭证（放在 Authorization: Bearer 中）。按地址限制尝试"
+                         "次数，连续输错会锁定账号。",
+             openapi_extra=raises("bad_credentials", "account_locked"))
 def login(body: LoginIn, request: Request, settings: SettingsDep) -> LoginOut:
     address = client_address(request, settings)
     per_minute = settings.login_attempts_per_address_per_minute
@@ -77,7 +87,10 @@ def login(body: LoginIn, request: Request, settings: SettingsDep) -> LoginOut:
                                                    settings.token_max_ttl_seconds))
 
 
-@router.post("/logout", status_code=204)
+@router.post("/logout", status_code=204, response_class=Response, dependencies=[ACCOUNT_AUTH],
+             summary="退出登录", description="作废这个账号此前签发的全部凭证（所有设备都会退出）。"
+             "只接受账号凭证。", responses={204: {"description": "已退出"}},
+             openapi_extra=raises("token_expired"))
 def logout(request: Request, settings: SettingsDep) -> Response:
     """Void every token of the presented account (tokens are stateless, so one cannot be
     singled out without a list of them): signing out on one device signs out all."""
@@ -91,7 +104,9 @@ def logout(request: Request, settings: SettingsDep) -> Response:
     return Response(status_code=204)
 
 
-@router.post("/unlock", response_model=UnlockOut)
+@router.post("/unlock", response_model=UnlockOut, summary="解除账号锁定",
+             description="管理员提前解除一个账号的登录锁定。只接受管理员账号。",
+             openapi_extra=raises("user_not_found"))
 def unlock_account(body: UnlockIn, caller: Admin, settings: SettingsDep) -> UnlockOut:
     """An admin lifts a login lock before it runs out."""
     was_locked = unlock(settings, body.username)

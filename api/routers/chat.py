@@ -11,11 +11,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import sessionmaker
 
 from api import idempotency
+from api.chat_turns import answer_turn
 from api.deps import SettingsDep, get_conversations, get_db, get_matcher
-from api.logs import redact
+from api.error_codes import PROFILE_CODES, raises
+from api.fields import IdempotencyKey
 from api.missing_facts import describe
 from api.schemas import (
+    GuideOut,
     HistoryPageOut,
+    MatchOut,
     MessageIn,
     ReplyOut,
     SessionGuideIn,
@@ -23,8 +27,18 @@ from api.schemas import (
     SessionMatchIn,
     SessionOut,
     SessionProfileOut,
+    WhyNotOut,
 )
-from api.security import Caller, Counselor, Forbidden, Unauthorized, identify, session_token
+from api.security import (
+    ACCOUNT_AUTH,
+    WORKER_AUTH,
+    Caller,
+    Counselor,
+    Forbidden,
+    Unauthorized,
+    identify,
+    session_token,
+)
 from assistant.dialogue import Conversations
 from assistant.store import ChatSession, Turn
 from corpus.errors import InvalidInput, JntError, NotFound
@@ -37,6 +51,8 @@ ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
 DbDep = Annotated[sessionmaker, Depends(get_db)]
 MatcherDep = Annotated[Matcher, Depends(get_matcher)]
 PAGE, MAX_PAGE = 50, 200
+_SESSION_CODES = ("session_not_found", "token_mismatch")
+_IDEMPOTENCY_CODES = ("bad_idempotency_key", "idempotency_mismatch", "idempotency_in_progress")
 
 
 def _not_found(session_id: str) -> NotFound:
@@ -62,9 +78,15 @@ def _authorize(caller: Caller | None, session_id: str, db: sessionmaker,
         raise Forbidden("会话凭证与会话不符。", code="token_mismatch")
 
 
-@router.post("/sessions", response_model=SessionOut, status_code=201)
+@router.post("/sessions", response_model=SessionOut, status_code=201,
+             summary="开始对话（匿名）",
+             description="创建一个匿名会话，返回会话编号和只能打开这个会话的凭证（token，放在 "
+                         "Authorization: Bearer 中）。不需要任何凭证；带 Idempotency-Key 时重试"
+                         "返回同一个会话（凭证重新签发）。",
+             openapi_extra=raises(*_IDEMPOTENCY_CODES, *PROFILE_CODES))
 def start(conversations: ConversationsDep, settings: SettingsDep, request: Request,
-          response: Response, db: DbDep, body: SessionIn | None = None) -> SessionOut:
+          response: Response, db: DbDep, body: SessionIn | None = None,
+          _idempotency_key: IdempotencyKey = None) -> SessionOut:
     """A new anonymous session. With ``Idempotency-Key`` a retry returns the same session;
     only its id is stored with the key, the token is issued afresh (no token at rest)."""
     body = body or SessionIn()
@@ -80,36 +102,26 @@ def start(conversations: ConversationsDep, settings: SettingsDep, request: Reque
                       expires_in=settings.token_ttl_seconds)
 
 
-@router.post("/sessions/{session_id}/messages", response_model=ReplyOut)
+@router.post("/sessions/{session_id}/messages", response_model=ReplyOut,
+             dependencies=[WORKER_AUTH], summary="说一句话，得到回答",
+             description="劳动者在自己的会话中说一句话，得到带引用和快捷回复的回答。只接受这个会话"
+                         "的会话凭证。带 Idempotency-Key 时重试返回第一次的回答，不会重复提问。",
+             openapi_extra=raises(*_SESSION_CODES, *_IDEMPOTENCY_CODES, "question_too_long",
+                                  "index_unavailable"))
 def say(session_id: str, body: MessageIn, request: Request, response: Response,
-        settings: SettingsDep, conversations: ConversationsDep, db: DbDep) -> dict[str, Any]:
+        settings: SettingsDep, conversations: ConversationsDep, db: DbDep,
+        _idempotency_key: IdempotencyKey = None) -> dict[str, Any]:
     """One turn. With ``Idempotency-Key`` a retried message is answered from the first
     reply, not asked (and stored) twice."""
     caller = identify(request, settings)
     _authorize(caller, session_id, db)
     return idempotency.once(db, request, response, caller, body.model_dump(mode="json"),
-                            lambda: _say(session_id, body, conversations, db))
+                            lambda: answer_turn(session_id, body.text, conversations, db))
 
 
-def _say(session_id: str, body: MessageIn, conversations: Conversations,
-         db: sessionmaker) -> dict[str, Any]:
-    log.info("chat %s: %s", session_id, redact(body.text[:200]))
-    answer = conversations.say(session_id, body.text)
-    with db() as session:
-        turn_id = session.scalar(
-            select(Turn.id).where(Turn.session_id == session_id, Turn.role == "assistant")
-            .order_by(Turn.ordinal.desc()).limit(1))
-    reply = answer.to_dict()
-    return {**reply, "turn_id": turn_id, "quick_replies": quick_replies(reply)}
-
-
-def quick_replies(reply: dict[str, Any]) -> list[str]:
-    """Chips for the follow-up question, as the assistant chose them (already in the
-    reply's script)."""
-    return list(reply.get("quick_replies") or []) if reply.get("follow_up") else []
-
-
-@router.get("/sessions/{session_id}/profile", response_model=SessionProfileOut)
+@router.get("/sessions/{session_id}/profile", response_model=SessionProfileOut,
+            summary="对话了解到的画像", description="对话中了解到的劳动者信息，供顾问工作台使用。"
+            "顾问账号、管理员账号或合作方密钥。", openapi_extra=raises("session_not_found"))
 def session_profile(session_id: str, caller: Counselor, db: DbDep) -> dict[str, Any]:
     """What the conversation learned about the worker, for the counselor console."""
     with db() as session:
@@ -119,7 +131,11 @@ def session_profile(session_id: str, caller: Counselor, db: DbDep) -> dict[str, 
     return {"session_id": session_id, "profile": dict(row.facts or {})}
 
 
-@router.get("/sessions/{session_id}/messages", response_model=HistoryPageOut)
+@router.get("/sessions/{session_id}/messages", response_model=HistoryPageOut,
+            dependencies=[WORKER_AUTH, ACCOUNT_AUTH], summary="对话历史（分页）",
+            description="从最早的一条开始，一页 limit 条；把 next_cursor 作为 after 传回取下一页，"
+                        "最后一页 next_cursor 为空。这个会话的会话凭证，或顾问／管理员账号。",
+            openapi_extra=raises(*_SESSION_CODES, "bad_cursor"))
 def history(session_id: str, request: Request, settings: SettingsDep, db: DbDep,
             after: Annotated[str | None, Query(max_length=20, description=(
                 "上一页返回的 next_cursor；不传则从第一条开始"))] = None,
@@ -158,7 +174,12 @@ def _session_facts(db: sessionmaker, session_id: str) -> dict[str, Any]:
     return dict(row.facts or {})
 
 
-@router.post("/sessions/{session_id}/match")
+@router.post("/sessions/{session_id}/match", response_model=MatchOut | WhyNotOut,
+             dependencies=[WORKER_AUTH, ACCOUNT_AUTH], summary="按本会话的画像匹配项目",
+             description="用对话了解到的画像给培训项目排序（请求体不能带 profile）；带 why_not 时"
+                         "说明某个项目为什么没排上。这个会话的会话凭证，或顾问／管理员账号。",
+             openapi_extra=raises(*_SESSION_CODES, *PROFILE_CODES, "bad_k",
+                                  "program_not_found"))
 def session_match(session_id: str, body: SessionMatchIn, request: Request,
                   settings: SettingsDep, db: DbDep, matcher: MatcherDep) -> dict[str, Any]:
     """Programs for the worker of this session, ranked on what the chat learnt. A worker's
@@ -171,7 +192,10 @@ def session_match(session_id: str, body: SessionMatchIn, request: Request,
     return matcher.match(profile, k=body.k, today=body.as_of)
 
 
-@router.post("/sessions/{session_id}/match/guide")
+@router.post("/sessions/{session_id}/match/guide", response_model=GuideOut,
+             dependencies=[WORKER_AUTH, ACCOUNT_AUTH], summary="按本会话的画像：下一个该问的问题",
+             description="对这个会话的画像做引导式匹配。这个会话的会话凭证，或顾问／管理员账号。",
+             openapi_extra=raises(*_SESSION_CODES, *PROFILE_CODES, "bad_k"))
 def session_match_guide(session_id: str, body: SessionGuideIn, request: Request,
                         settings: SettingsDep, db: DbDep,
                         matcher: MatcherDep) -> dict[str, Any]:

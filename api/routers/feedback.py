@@ -9,15 +9,22 @@ from sqlalchemy.orm import sessionmaker
 
 from api import idempotency
 from api.deps import SettingsDep, get_db
+from api.error_codes import raises
 from api.schemas import FeedbackIn, FeedbackOut
-from api.security import Caller, Forbidden, Unauthorized, identify
+from api.security import WORKER_AUTH, Caller, Forbidden, Unauthorized, identify
 from assistant.store import Feedback, Turn
 from corpus.errors import NotFound
 
 router = APIRouter(tags=["对话"])
 
 
-@router.post("/feedback", response_model=FeedbackOut, status_code=201)
+@router.post("/feedback", response_model=FeedbackOut, status_code=201,
+             dependencies=[WORKER_AUTH],
+             summary="评价一条回答",
+             description="劳动者对自己会话中的一条回答点赞或点踩（可附原因）。"
+                         "带 Idempotency-Key 时重试只记一次。只接受会话凭证。",
+             openapi_extra=raises("turn_not_found", "token_mismatch", "bad_idempotency_key",
+                                  "idempotency_mismatch", "idempotency_in_progress"))
 def feedback(body: FeedbackIn, request: Request, response: Response, settings: SettingsDep,
              db: Annotated[sessionmaker, Depends(get_db)]) -> FeedbackOut:
     """With ``Idempotency-Key`` a retried rating is filed once."""

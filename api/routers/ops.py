@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 import threading
 import uuid
 from collections import defaultdict
@@ -18,8 +19,11 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, PlainTextResponse
 from sqlalchemy import false, text, update
 
+from api.db_migrate import is_current
 from api.deps import SettingsDep, get_db
+from api.error_codes import raises
 from api.models import User
+from api.schemas import HealthOut, ReadyOut
 from corpus import home
 from corpus.index import IndexStore
 
@@ -69,12 +73,17 @@ def _esc(value: str) -> str:
     return value.replace("\\", "\\\\").replace('"', '\\"')
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=HealthOut, summary="存活检查",
+            description="进程能应答即为 ok。公开，不限流。")
 def healthz() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/readyz")
+@router.get("/readyz", response_model=ReadyOut, summary="就绪检查",
+            description="数据库可读写且结构为最新版本、数据目录可写且空间充足、索引已加载时为 "
+                        "ready，否则 503 not_ready（detail.failed 列出哪一项：database、schema、"
+                        "home、disk、index）。公开，不限流。",
+            openapi_extra=raises("not_ready"))
 def readyz(settings: SettingsDep, db: Annotated[object, Depends(get_db)]) -> JSONResponse:
     """Ready only with a database that answers and a published index loaded; a new home is
     not built here (that takes minutes) — ``jnt setup`` or an ingest does it."""
@@ -83,10 +92,14 @@ def readyz(settings: SettingsDep, db: Annotated[object, Depends(get_db)]) -> JSO
         with db() as session:  # type: ignore[operator]
             session.execute(text("SELECT 1"))
             _database_writable(session)
+            if not is_current(session.connection()):  # type: ignore[attr-defined]
+                problems.append("schema")  # `jnt db upgrade` was not run for this version
     except Exception:  # noqa: BLE001
         problems.append("database")
     if not _home_writable(settings.home):
         problems.append("home")
+    elif _low_on_space(settings.home, settings.ready_min_free_bytes):
+        problems.append("disk")
     if IndexStore(settings.index_dir).current() is None:
         problems.append("index")
     else:
@@ -97,6 +110,8 @@ def readyz(settings: SettingsDep, db: Annotated[object, Depends(get_db)]) -> JSO
     if problems:
         return JSONResponse({"code": "not_ready", "message": "服务尚未就绪，请稍后再试。",
                              "detail": {"failed": problems}}, status_code=503)
+    if settings.wechat_sandbox:  # visible to whoever checks the deployment
+        return JSONResponse({"status": "ready", "wechat_sandbox": True})
     return JSONResponse({"status": "ready"})
 
 
@@ -128,7 +143,20 @@ def _home_writable(home: Path) -> bool:
             probe.unlink(missing_ok=True)
 
 
-@router.get("/metrics", response_class=PlainTextResponse)
+def _low_on_space(home: Path, min_free: int) -> bool:
+    """A nearly full disk still takes the 2-byte probe, then fails the next ingest or chat
+    write: below ``ready_min_free_bytes`` free the node is not ready."""
+    try:
+        return min_free > 0 and shutil.disk_usage(home).free < min_free
+    except OSError:
+        return True
+
+
+@router.get("/metrics", response_class=PlainTextResponse, summary="Prometheus 指标",
+            description="按路由和状态码的请求数与延迟直方图（Prometheus 文本格式）。公开，不限流。",
+            responses={200: {"content": {"text/plain": {"schema": {"type": "string"}, "example":
+                "# TYPE jnt_requests_total counter\n"
+                'jnt_requests_total{method="GET",route="/healthz",status="200"} 1\n'}}}})
 def metrics(request: Request) -> PlainTextResponse:
     return PlainTextResponse(request.app.state.metrics.render(),
                              media_type="text/plain; version=0.0.4")

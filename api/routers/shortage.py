@@ -8,6 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from api.deps import SettingsDep
+from api.error_codes import raises
 from api.schemas import ShortageOut
 from corpus.regions import regions
 from matcher.catalog import sessions
@@ -16,7 +17,9 @@ from matcher.shortage import ShortageLists
 router = APIRouter(tags=["参考数据"])
 
 
-@router.get("/shortage", response_model=ShortageOut)
+@router.get("/shortage", response_model=ShortageOut, summary="紧缺职业目录",
+            description="某地生效的紧缺职业：本地目录优先，其次省级、全国。公开。",
+            openapi_extra=raises("unknown_region"))
 def shortage(settings: SettingsDep,
              region: Annotated[str | None, Query(max_length=60, description="地区")] = None
              ) -> dict[str, Any]:

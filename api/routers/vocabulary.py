@@ -8,13 +8,16 @@ from typing import Any
 
 from fastapi import APIRouter
 
+from api.schemas import VocabularyOut
 from corpus.domain.profile import MODES, TRAVEL, TRAVEL_NAMES
 from corpus.domain.vocabulary import groups, levels, physical_limits
 
 router = APIRouter(tags=["就业指导"])
 
 
-@router.get("/vocabulary")
+@router.get("/vocabulary", response_model=VocabularyOut, summary="画像的可选值",
+            description="人群、证书等级、身体限制、培训方式和出行范围的可选值，与 WorkerProfile "
+                        "的枚举来自同一份数据。公开。")
 def vocabulary() -> dict[str, Any]:
     g, lv, lim = groups(), levels(), physical_limits()
     return {

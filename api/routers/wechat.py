@@ -7,11 +7,12 @@ import logging
 from typing import Annotated
 
 from fastapi import APIRouter, Depends
-from pydantic import Field
+from pydantic import ConfigDict, Field
 from sqlalchemy.exc import IntegrityError
 
 from api import wechat
 from api.deps import SettingsDep, get_conversations
+from api.error_codes import raises
 from api.fields import Line
 from api.models import WechatBinding
 from api.schemas import SessionOut, Strict
@@ -26,6 +27,8 @@ ConversationsDep = Annotated[Conversations, Depends(get_conversations)]
 
 
 class WechatLoginIn(Strict):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"code": "0a1B2c3D4e5F6g"}]})
+
     code: Line = Field(min_length=1, max_length=128, description="小程序 wx.login 得到的 code")
 
 
@@ -53,10 +56,15 @@ def _bound_session(settings: Settings, conversations: Conversations, key: str) -
     return session_id
 
 
-@router.post("/login", response_model=SessionOut)
+@router.post("/login", response_model=SessionOut, summary="微信小程序登录",
+             description="用 wx.login 得到的 code 换取劳动者会话凭证；同一微信用户每次登录"
+                         "回到同一个会话。不需要凭证。",
+             openapi_extra=raises("wechat_invalid_code", "wechat_sandbox_code",
+                                  "wechat_unavailable",
+                                  "wechat_not_configured"))
 def login(body: WechatLoginIn, settings: SettingsDep,
           conversations: ConversationsDep) -> SessionOut:
-    openid = wechat.code2session(settings, body.code)
+    openid = wechat.login_openid(settings, body.code)
     key = wechat.openid_hash(settings, openid)
     session_id = _bound_session(settings, conversations, key)
     log.info("wechat login %s… → session %s", key[:8], session_id)

@@ -1,5 +1,9 @@
 /* 技能通 chat widget: one <script src=".../widget.js"> tag adds a chat button to any page.
  * No dependencies, no CDN. Talks to the service that served this file (/v1/chat/...).
+ * Replies stream (server-sent events read with fetch: EventSource cannot POST), so the
+ * first sentence shows while the citations are still being chosen; when the stream fails
+ * before anything arrived, the same message (same Idempotency-Key) goes to the plain
+ * JSON endpoint instead, which never answers it twice.
  * Accessible: the button and dialog are labelled, replies are announced through an
  * aria-live log, Esc closes, focus returns to the button; fits a phone screen. */
 (function () {
@@ -29,6 +33,7 @@
     ".jnt-cite{margin:6px 0 0;padding:6px 8px;font-size:13px;border:1px solid #e5c4c0;border-radius:6px;background:#fdf7f6}",
     ".jnt-cite summary{cursor:pointer;color:#1a5276}",
     ".jnt-cite blockquote{margin:4px 0;padding:4px 8px;border-left:3px solid #c0392b;background:#fff}",
+    ".jnt-cite-note{margin:2px 0 0;font-size:12px;color:#8a5a00}",
     ".jnt-ask{margin:0 12px 4px;font-size:14px;color:#7b241c;font-weight:600}",
     ".jnt-chips{display:flex;flex-wrap:wrap;gap:6px;padding:0 12px 8px;background:#fafafa}",
     ".jnt-chips button{border:1px solid #c0392b;background:#fff;color:#c0392b;border-radius:14px;padding:4px 10px;cursor:pointer}",
@@ -83,17 +88,89 @@
   var session = null;
   try { session = JSON.parse(sessionStorage.getItem(STORE) || "null"); } catch (e) { session = null; }
 
-  function api(path, body) {
+  function api(path, body, key) {
     var headers = {"Content-Type": "application/json"};
     if (session) headers.Authorization = "Bearer " + session.token;
+    if (key) headers["Idempotency-Key"] = key;
     return fetch(base + path, {method: body ? "POST" : "GET", headers: headers,
                                body: body ? JSON.stringify(body) : undefined})
+      .then(failed);
+  }
+
+  // A JSON answer, or an Error carrying the service's Chinese message, status and code.
+  function failed(r) {
+    return r.json().catch(function () { return {}; }).then(function (data) {
+      if (!r.ok) {
+        var err = new Error(data.message || "服务暂时不可用，请稍后再试。");
+        err.status = r.status; err.code = data.code;
+        throw err;
+      }
+      return data;
+    });
+  }
+
+  // One key per message, kept across the fallback: the service answers it once.
+  function newKey() {
+    if (window.crypto && window.crypto.randomUUID) return window.crypto.randomUUID();
+    return "w-" + Date.now().toString(36) + "-" + Math.random().toString(36).slice(2, 12);
+  }
+
+  // POST with a server-sent-event reply: ``on(name, data)`` for start/delta/citations;
+  // resolves with the ``done`` reply. A rejection says whether any event had arrived
+  // (``err.streamed``): only a stream that brought nothing may be retried without it.
+  function stream(path, body, key, on) {
+    var headers = {"Content-Type": "application/json", "Accept": "text/event-stream",
+                   "Idempotency-Key": key};
+    if (session) headers.Authorization = "Bearer " + session.token;
+    var arrived = false;
+    return fetch(base + path, {method: "POST", headers: headers, body: JSON.stringify(body)})
       .then(function (r) {
-        return r.json().catch(function () { return {}; }).then(function (data) {
-          if (!r.ok) { var err = new Error(data.message || "服务暂时不可用，请稍后再试。"); err.status = r.status; throw err; }
-          return data;
-        });
-      });
+        var kind = r.headers.get("Content-Type") || "";
+        if (!r.ok || !r.body || kind.indexOf("text/event-stream") !== 0) {
+          return failed(r).then(function () { throw new Error("服务暂时不可用，请稍后再试。"); });
+        }
+        var reader = r.body.getReader(), decoder = new TextDecoder(), buffer = "", reply = null;
+        function dispatch(block) {
+          var name = "message", data = [];
+          block.split(/\r?\n/).forEach(function (line) {
+            if (line.indexOf("event:") === 0) name = line.slice(6).trim();
+            else if (line.indexOf("data:") === 0) data.push(line.slice(5).replace(/^ /, ""));
+          });
+          if (!data.length) return;  // ": keepalive" comments keep proxies patient
+          arrived = true;
+          var payload = JSON.parse(data.join("\n"));
+          if (name === "done") { reply = payload; return; }
+          if (name === "error") {
+            var err = new Error(payload.message || "服务暂时不可用，请稍后再试。");
+            err.code = payload.code;
+            throw err;
+          }
+          on(name, payload);
+        }
+        function pump() {
+          return reader.read().then(function (chunk) {
+            if (!chunk.done) {
+              buffer += decoder.decode(chunk.value, {stream: true});
+              var blocks = buffer.split(/\r?\n\r?\n/);
+              buffer = blocks.pop();
+              blocks.forEach(dispatch);
+            }
+            if (reply) return reply;
+            if (chunk.done) throw new Error("连接中断了，请重新发送。");
+            return pump();
+          });
+        }
+        return pump();
+      })
+      .catch(function (err) { err.streamed = arrived; throw err; });
+  }
+
+  // Worth asking the JSON endpoint instead: nothing came through, and the failure was the
+  // way (network, proxy, a service without the stream), not a refusal of the message.
+  function mayFallBack(err) {
+    if (err.streamed) return false;
+    var s = err.status;
+    return s === undefined || s >= 500 || s === 405 || (s === 404 && err.code === "not_found");
   }
 
   function ensureSession() {
@@ -113,9 +190,10 @@
     return p;
   }
 
-  // Replies appear progressively: a few characters at a time, then the citations.
-  function reveal(node, text, done) {
-    var i = 0;
+  // Replies appear progressively: a few characters at a time (after what the stream has
+  // already shown), then the citations.
+  function reveal(node, text, done, from) {
+    var i = from || 0;
     var step = Math.max(2, Math.ceil(text.length / 60));
     node.setAttribute("aria-busy", "true");
     (function tick() {
@@ -142,20 +220,25 @@
     return parts.slice(-2).join(" › ");
   }
 
-  // ``node``: the placeholder that stood for this reply while it was on its way.
-  function showReply(reply, node) {
+  // ``node``: the placeholder that stood for this reply while it was on its way;
+  // ``shown``: the reply's opening already streamed into it.
+  function showReply(reply, node, shown) {
     applyLabels(LABELS[reply.script] || LABELS["zh-Hans"]);
-    reveal(node, reply.answer || "", function () {
+    var answer = reply.answer || "";
+    var from = shown && answer.indexOf(shown) === 0 ? shown.length : 0;
+    reveal(node, answer, function () {
       (reply.citations || []).forEach(function (c, i) {
         var d = el("details", {"class": "jnt-cite"});
         var where = c.section_short || shortSection(c.section);
         d.appendChild(el("summary", {}, labels.basis + " " + (i + 1) + "：《" + c.title + "》" + (where ? " " + where : "")));
         d.appendChild(el("blockquote", {}, c.quote));
         node.appendChild(d);
+        // A reprint or news report says so next to its quote, never folded away.
+        if (c.note) node.appendChild(el("div", {"class": "jnt-cite-note"}, "⚠ " + c.note));
       });
       if (reply.turn_id) node.appendChild(rating(reply.turn_id));
       setChips(reply);
-    });
+    }, from);
   }
 
   function rating(turnId) {
@@ -199,9 +282,21 @@
     send.disabled = true;
     var node = addMessage(labels.waiting, "bot");
     node.setAttribute("aria-busy", "true");
+    var key = newKey(), shown = "";
     ensureSession()
-      .then(function (s) { return api("/v1/chat/sessions/" + s.id + "/messages", {text: text}); })
-      .then(function (reply) { showReply(reply, node); }, function (err) {
+      .then(function (s) {
+        var path = "/v1/chat/sessions/" + s.id + "/messages";
+        return stream(path + "/stream", {text: text}, key, function (name, data) {
+          if (name !== "delta") return;
+          shown += data.text || "";
+          node.textContent = shown;
+          log.scrollTop = log.scrollHeight;
+        }).catch(function (err) {
+          if (!mayFallBack(err)) throw err;
+          return api(path, {text: text}, key);
+        });
+      })
+      .then(function (reply) { showReply(reply, node, shown); }, function (err) {
         if (err.status === 401 || err.status === 404) { session = null; sessionStorage.removeItem(STORE); }
         node.textContent = err.message;
         node.removeAttribute("aria-busy");
