@@ -64,8 +64,11 @@ def head_revision() -> str | None:
 
 def is_current(connection: Connection) -> bool:
     """Whether the database is at the revision this code expects: a node started on a
-    database nobody upgraded would fail every job claim and many writes."""
-    return MigrationContext.configure(connection).get_current_revision() == head_revision()
+    database nobody upgraded would fail every job claim and many writes. A database with
+    no revision at all was made by ``create_all`` of this code (a new home that has not
+    run ``jnt setup``): its tables are the models', so it counts as current."""
+    revision = MigrationContext.configure(connection).get_current_revision()
+    return revision is None or revision == head_revision()
 
 
 def warn_if_behind(settings: Settings) -> None:
@@ -80,7 +83,7 @@ def warn_if_behind(settings: Settings) -> None:
         return
     finally:
         engine.dispose()
-    if current != head_revision():
+    if current is not None and current != head_revision():
         log.error("database schema is at revision %s, this version needs %s: run "
                   "`jnt db upgrade` (the service is not ready until then)", current,
                   head_revision())

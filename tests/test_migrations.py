@@ -99,6 +99,21 @@ def test_a_service_started_before_the_upgrade_does_not_break_it(
     assert set(Base.metadata.tables) <= tables
 
 
+def test_readyz_names_a_schema_nobody_upgraded(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    settings = _settings(tmp_path, None)
+    settings.ensure_home()
+    command.upgrade(db_migrate.config(settings.db_url), "0002")
+    client = TestClient(create_app(settings))
+    failed = client.get("/readyz").json()["detail"]["failed"]
+    assert "schema" in failed
+    db_migrate.upgrade(settings)
+    assert "schema" not in client.get("/readyz").json()["detail"]["failed"]  # index still
+
+
 def test_migrations_run_from_any_working_directory(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
