@@ -46,13 +46,24 @@ def stopwords() -> frozenset[str]:
 
 
 @lru_cache(maxsize=1)
+def colloquial() -> dict:
+    """The structured colloquial-to-policy vocabulary (lexicon/colloquial.yaml)."""
+    return yaml.safe_load((LEXICON / "colloquial.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=1)
 def synonyms() -> dict[str, list[str]]:
-    """Colloquial phrase → canonical policy terms it should also search for."""
+    """Colloquial phrase → canonical policy terms it should also search for: the
+    synonym table (worker's words for the shipped texts' terms) and the colloquial
+    vocabulary (everyday words for policy concepts any region's text uses)."""
     table = yaml.safe_load((LEXICON / "synonyms.yaml").read_text(encoding="utf-8"))
+    pairs = [(canonical, phrase) for canonical, phrases in table.items() for phrase in phrases]
+    pairs += [(e["term"], phrase) for e in colloquial()["entries"] for phrase in e["phrases"]]
     reverse: dict[str, list[str]] = {}
-    for canonical, phrases in table.items():
-        for phrase in phrases:
-            reverse.setdefault(search_text(phrase), []).append(search_text(canonical))
+    for canonical, phrase in pairs:
+        terms = reverse.setdefault(search_text(str(phrase)), [])
+        if search_text(canonical) not in terms:
+            terms.append(search_text(canonical))
     return reverse
 
 

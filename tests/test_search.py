@@ -129,3 +129,23 @@ def test_reader_follows_the_current_pointer(empty_library, tmp_path) -> None:
     assert {h.doc_id for h in s.search("1+X证书", k=5)} == {"nm-2022-training-brand-plan"}
     empty_library.ingest([copy_with_sidecar(HUBEI, tmp_path / "in")])
     assert "hb-2020-1x-report" in {h.doc_id for h in s.search("1+X证书", k=5)}
+
+
+def test_the_clause_shape_bonus_leaves_open_questions_alone(shipped_searcher) -> None:
+    """Only a question with a form (多少, 什么时候, 哪些人 …) is reranked by clause shape."""
+    saved = shipped_searcher.shape_bonus
+    try:
+        with_bonus = ids(shipped_searcher.search("退役军人职业技能培训", k=10))
+        shipped_searcher.shape_bonus = 0.0
+        without = ids(shipped_searcher.search("退役军人职业技能培训", k=10))
+    finally:
+        shipped_searcher.shape_bonus = saved
+    assert with_bonus == without
+
+
+def test_an_amount_question_prefers_clauses_with_amounts(shipped_searcher) -> None:
+    from corpus.clause_shape import clause_shapes
+    from corpus.normalize import search_text
+
+    hits = shipped_searcher.search("失业保险费按多少比例缴纳", k=3)
+    assert "amount" in clause_shapes(search_text(hits[0].text))

@@ -1,0 +1,61 @@
+"""Question forms and clause shapes (corpus/clause_shape.py) on minimal pairs written for
+this test (tests/data/clause_shapes.yaml): each pair differs in the one thing that should
+change the detected form or shape, so a word list that over- or under-reaches shows up."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from corpus.clause_shape import TABLE_FILE, clause_shapes, load_table, question_forms
+from corpus.normalize import search_text
+from corpus.search import _shape_rerank
+
+CASES = yaml.safe_load((Path(__file__).parent / "data" / "clause_shapes.yaml")
+                       .read_text(encoding="utf-8"))
+QUESTIONS = [(part, *q) for part in ("dev", "held_out") for q in CASES[part]["questions"]]
+CLAUSES = [(part, *c) for part in ("dev", "held_out") for c in CASES[part]["clauses"]]
+
+
+@pytest.mark.parametrize(("part", "question", "forms"), QUESTIONS,
+                         ids=[f"{p}:{q}" for p, q, _ in QUESTIONS])
+def test_question_forms(part: str, question: str, forms: list[str]) -> None:
+    assert question_forms(search_text(question)) == frozenset(forms)
+
+
+@pytest.mark.parametrize(("part", "clause", "present", "absent"), CLAUSES,
+                         ids=[f"{p}:{c[:12]}" for p, c, *_ in CLAUSES])
+def test_clause_shapes(part: str, clause: str, present: list[str], absent: list[str]) -> None:
+    shapes = clause_shapes(search_text(clause))
+    assert set(present) <= shapes
+    assert not set(absent) & shapes
+
+
+def test_table_is_well_formed() -> None:
+    """Every shape has a form and at least one way to be detected; forms are non-empty."""
+    table = load_table(TABLE_FILE)
+    raw = yaml.safe_load(TABLE_FILE.read_text(encoding="utf-8"))
+    assert "Provenance" in TABLE_FILE.read_text(encoding="utf-8")
+    assert set(raw["shapes"]) <= set(raw["forms"])
+    for name, words in table.forms.items():
+        assert words and all(isinstance(w, str) and w for w in words), name
+    for name in raw["shapes"]:
+        assert table.markers[name] or name in table.quantities or name in table.enumeration
+
+
+def test_a_shape_missing_its_form_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "shapes.yaml"
+    bad.write_text("forms: {amount: [多少]}\nshapes: {time: {markers: [施行]}}\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="time"):
+        load_table(bad)
+
+
+def test_rerank_lifts_a_matching_clause_and_leaves_open_questions_alone() -> None:
+    fused = {0: 1.0, 1: 0.9}
+    shapes = {0: frozenset(), 1: frozenset({"amount"})}.__getitem__
+    lifted = _shape_rerank(fused, frozenset({"amount"}), shapes, 0.15)
+    assert max(lifted, key=lifted.__getitem__) == 1
+    assert _shape_rerank(fused, frozenset(), shapes, 0.15) == fused
