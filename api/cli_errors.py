@@ -11,7 +11,6 @@ write that records the traceback).
 from __future__ import annotations
 
 import datetime as dt
-import errno
 import json
 import sys
 import traceback
@@ -22,25 +21,12 @@ import click
 import typer
 
 from api import logs
+from corpus.disk import is_disk_full
 from corpus.errors import JntError
 
 EXIT_ERROR = 2  # a failure the user can act on (README: "exit 2")
 EXIT_INTERNAL = 1
 EXIT_INTERRUPTED = 130
-
-
-def _disk_full(exc: BaseException) -> bool:
-    """ENOSPC anywhere in the chain, or SQLite's own wording for it."""
-    seen: set[int] = set()
-    current: BaseException | None = exc
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if isinstance(current, OSError) and current.errno in (errno.ENOSPC, errno.EDQUOT):
-            return True
-        if "database or disk is full" in str(current):
-            return True
-        current = current.__cause__ or current.__context__
-    return False
 
 
 def _usage(exc: BaseException) -> bool:
@@ -59,7 +45,7 @@ def classify(exc: BaseException) -> tuple[dict[str, Any], int]:
     if _usage(exc):
         return {"code": "usage", "message": f"命令用法有误：{exc.format_message()}",  # type: ignore[attr-defined]
                 "detail": None}, getattr(exc, "exit_code", None) or EXIT_ERROR
-    if _disk_full(exc):
+    if is_disk_full(exc):
         return {"code": "disk_full",
                 "message": "磁盘空间已满，操作未完成。请清理磁盘空间后重试。",
                 "detail": None}, EXIT_ERROR
