@@ -19,7 +19,6 @@ one JSON line. Targets: 0 errors, p95 < 1 s for the writes.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
 import os
 import shutil
@@ -42,6 +41,7 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.service import wait_ready  # noqa: E402
 from corpus.library import SHIPPED, collect_files  # noqa: E402
 
 QUESTIONS = ["我当过兵，能参加补贴培训吗？", "网课也算吗？", "我在九江，失业半年了",
@@ -167,16 +167,6 @@ def written_seconds(home: Path) -> str:
     lines = [line for line in log.read_text("utf-8", "replace").splitlines()
              if "rows written in" in line] if log.exists() else []
     return lines[-1].split("rows written in", 1)[1].strip() if lines else "not logged"
-
-
-def wait_ready(base: str, timeout: float = 300) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise SystemExit("the service did not become ready")
 
 
 def main() -> None:

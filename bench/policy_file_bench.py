@@ -19,7 +19,6 @@ as the service recorded them), then one JSON line.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import datetime as dt
 import json
@@ -37,6 +36,7 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.service import wait_ready  # noqa: E402
 from tests.policy_files import PolicySpec, make_spec, write_docx, write_pdf  # noqa: E402
 
 JNT = [sys.executable, "-m", "api.cli"]
@@ -49,16 +49,6 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def wait_ready(base: str, timeout: float = 600) -> None:
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        with contextlib.suppress(httpx.HTTPError):
-            if httpx.get(f"{base}/readyz", timeout=5).status_code == 200:
-                return
-        time.sleep(0.5)
-    raise SystemExit("the service did not become ready")
 
 
 def spec_for_pages(pages: int, folder: Path) -> tuple[PolicySpec, int]:
