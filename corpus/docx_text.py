@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from corpus.pdf_tables import row_line
+
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DIGITS = "零一二三四五六七八九"
 LEGAL_DIGITS = "零壹贰叁肆伍陆柒捌玖"
@@ -214,9 +216,9 @@ def table_lines(table: Any) -> list[str]:
         if len(row) != len(header):
             lines.append(" | ".join(c for c in row if c))
             continue
-        pairs = [f"{name}：{value}" for name, value in zip(header, row, strict=True) if value]
-        if pairs:
-            lines.append("；".join(pairs))
+        line = row_line(header, row)
+        if line:
+            lines.append(line)
     return lines
 
 

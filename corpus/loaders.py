@@ -337,10 +337,13 @@ def extract_pdf(raw: bytes, path: Path,
                 limits: DocumentLimits | None = None) -> tuple[str, dict[str, Any]]:
     """The text layer of every page; a PDF without one is a scan and needs OCR first.
 
+    A table's rows become 「列名：值；…」 lines as a Word table's do (``corpus.pdf_tables``).
     The page count is checked before any page is read, and reading stops as soon as the
     text passes the character limit, so a hostile PDF costs bounded time and memory."""
     from pypdf import PdfReader
     from pypdf.errors import PdfReadError
+
+    from corpus.pdf_tables import TableReader
 
     limits = limits or DocumentLimits.from_settings()
     try:
@@ -351,8 +354,9 @@ def extract_pdf(raw: bytes, path: Path,
         check_pages(len(reader.pages), path, limits)
         pages: list[str] = []
         chars = 0
+        tables = TableReader()  # a table may run on from one page to the next
         for page in reader.pages:
-            pages.append(page.extract_text() or "")
+            pages.append(tables.page_text(page))
             chars += len(pages[-1])
             check_chars(chars, path, limits)
     except IngestError:

@@ -6,7 +6,9 @@ chunks (and matches every query naming the issuer) and a broken line splits the 
 retrieval needs ("培训补\\n贴"). The loader separates pages with a form feed; this module
 drops what repeats at the pages' edges and page numbers, then joins lines that the page
 width broke, keeping a line that starts a clause (第X条, 一、, （一）, 1., 附件, 抄送) as
-the start of a paragraph.
+the start of a paragraph. A table row the loader wrote as 「列名：值；…」
+(``corpus.pdf_tables``) starts with ``ROW_MARK``: it is a line of its own, never joined
+and not counted in the page's line width, and leaves without the mark.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import re
 from collections import Counter
 
 PAGE_BREAK = "\f"
+ROW_MARK = "\x1e"  # ASCII record separator: this line is a table row, keep it whole
 EDGE_LINES = 3  # header/footer candidates: this many lines at each end of a page
 PAGE_NUMBER = re.compile(
     r"[-－—–―~\s]*[-－—–―~]\s*\d{1,4}\s*[-－—–―~][-－—–―~\s]*"  # - 3 -, — 3 —
@@ -33,9 +36,10 @@ FULL_LINE_SHARE = 0.85
 
 def unpage(text: str) -> tuple[str, list[tuple[str, str]]]:
     """The text without page chrome and with page-width breaks joined, and what was
-    dropped as (reason, line). Text without page breaks is returned unchanged."""
+    dropped as (reason, line). Text without page breaks is returned unchanged but for
+    its row marks (a one-page PDF's table)."""
     if PAGE_BREAK not in text:
-        return text, []
+        return _unmark(text), []
     pages = [page.split("\n") for page in text.split(PAGE_BREAK)]
     running = _running_lines(pages)
     dropped: list[tuple[str, str]] = []
@@ -73,12 +77,21 @@ def _running_lines(pages: list[list[str]]) -> set[str]:
     return {key for key, n in seen.items() if n >= need and key}
 
 
+def _unmark(text: str) -> str:
+    return text.replace(ROW_MARK, "") if ROW_MARK in text else text
+
+
 def join_wrapped(lines: list[str]) -> list[str]:
-    """Join each line the page width broke to the next one (CJK: no space between)."""
-    width = _line_width(lines)
+    """Join each line the page width broke to the next one (CJK: no space between); a
+    marked table row stands alone and does not count towards the page's width."""
+    width = _line_width([line for line in lines if not line.startswith(ROW_MARK)])
     out: list[str] = []
     previous = ""  # the last printed line, not the paragraph joined so far
     for line in lines:
+        if line.startswith(ROW_MARK):
+            out.append(line[len(ROW_MARK):])
+            previous = ""  # nothing carries on a row
+            continue
         if out and _continues(previous, line, width):
             out[-1] += _glue(out[-1], line.lstrip()) + line.lstrip()
         else:

@@ -298,6 +298,10 @@ def write_docx(spec: PolicySpec, path: Path, *, auto_number: bool = True) -> Pat
 LINE_CHARS = 28
 PAGE_LINES = 22
 FONT = "STSong-Light"
+CELL_SEP = "\t"
+TABLE_SIZE = 11  # a table is set smaller than the body, as printed notices do
+COLUMN_GAP = 2.0  # em between the widest cell of a column and the next column
+EMPTY_COLUMN = 4.0  # em left for a form's empty column (the space to write in)
 
 
 def _wrap(text: str, width: int, indent: str = "　　") -> list[str]:
@@ -317,12 +321,13 @@ def _wrap(text: str, width: int, indent: str = "　　") -> list[str]:
 
 
 def pdf_lines(spec: PolicySpec) -> list[tuple[str, str]]:
-    """(alignment, text) lines as printed: c = centred, r = right, l = left."""
+    """(alignment, text) lines as printed: c = centred, r = right, l = left, t = a table
+    row, its cells separated by ``CELL_SEP`` (``write_pdf`` draws each in its column)."""
     out: list[tuple[str, str]] = []
     for kind, text in items(spec):
         if kind.startswith("table:"):
             for row in table_rows(kind.split(":", 1)[1], spec):
-                out.append(("l", "  ".join(cell or "　　" for cell in row)))
+                out.append(("t", CELL_SEP.join(row)))
         elif kind in ("masthead", "number", "title", "caption", "chapter"):
             out.append(("c", text))
         elif kind in ("sign", "date"):
@@ -331,6 +336,31 @@ def pdf_lines(spec: PolicySpec) -> list[tuple[str, str]]:
             out.append(("l", text))
         else:
             out += [("l", line) for line in _wrap(text, LINE_CHARS)]
+    return out
+
+
+def _table_columns(lines: list[tuple[str, str]], left: float) -> dict[int, list[float]]:
+    """Each table row's cell x positions (by line index): the columns of its table, a
+    run of consecutive ``t`` lines, are as wide as their widest cell plus a gap."""
+    from reportlab.pdfbase.pdfmetrics import stringWidth
+
+    out: dict[int, list[float]] = {}
+    start = 0
+    while start < len(lines):
+        end = start
+        while end < len(lines) and lines[end][0] == "t":
+            end += 1
+        if end == start:
+            start += 1
+            continue
+        rows = [text.split(CELL_SEP) for _, text in lines[start:end]]
+        widths = [max(stringWidth(cell, FONT, TABLE_SIZE) for cell in column)
+                  or EMPTY_COLUMN * TABLE_SIZE for column in zip(*rows, strict=True)]
+        xs = [left]
+        for w in widths[:-1]:
+            xs.append(xs[-1] + w + COLUMN_GAP * TABLE_SIZE)
+        out.update(dict.fromkeys(range(start, end), xs))
+        start = end
     return out
 
 
@@ -346,7 +376,9 @@ def write_pdf(spec: PolicySpec, path: Path) -> Path:
     pdf = canvas.Canvas(str(path), pagesize=A4)
     pdf.setTitle(spec.title)
     lines = pdf_lines(spec)
-    pages = [lines[i:i + PAGE_LINES] for i in range(0, len(lines), PAGE_LINES)]
+    columns = _table_columns(lines, 80)
+    numbered = list(enumerate(lines))
+    pages = [numbered[i:i + PAGE_LINES] for i in range(0, len(numbered), PAGE_LINES)]
     size = 15
     for number, page in enumerate(pages, start=1):
         pdf.setFont(FONT, 9)
@@ -354,11 +386,17 @@ def write_pdf(spec: PolicySpec, path: Path) -> Path:
         pdf.drawCentredString(width / 2, 30, f"- {number} -")
         pdf.setFont(FONT, size)
         y = height - 90
-        for align, text in page:
+        for index, (align, text) in page:
             if align == "c":
                 pdf.drawCentredString(width / 2, y, text)
             elif align == "r":
                 pdf.drawRightString(width - 80, y, text)
+            elif align == "t":  # each cell at its column's x, as a printed table is
+                pdf.setFont(FONT, TABLE_SIZE)
+                for x, cell in zip(columns[index], text.split(CELL_SEP), strict=True):
+                    if cell:
+                        pdf.drawString(x, y, cell)
+                pdf.setFont(FONT, size)
             else:
                 pdf.drawString(80, y, text)
             y -= 31

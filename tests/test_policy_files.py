@@ -85,6 +85,20 @@ def test_a_table_row_answers_an_everyday_question_about_the_amount(uploaded) -> 
     assert row["section"].startswith("附件1")
 
 
+def test_a_pdf_table_row_is_stored_as_column_name_and_value(uploaded) -> None:
+    """The uploaded PDF's 补贴标准 table: each row a 「列名：值」 line in a chunk under 附件1,
+    as the .docx's rows are, and found by the everyday question."""
+    client, _, settings = uploaded
+    with open_library(settings).sessions() as session:
+        chunks = session.scalars(select(Chunk).where(Chunk.doc_id == PDF_ID)).all()
+    row = "职业（工种）：育婴员；等级：四级/中级工；补贴标准（元）：1800"
+    holding = [c for c in chunks if row in c.text]
+    assert holding and holding[0].section.startswith("附件1"), [c.text for c in chunks]
+    hits = [h for h in new_hits(client, "育婴员考了四级证书，能拿多少培训补贴？", k=10)
+            if h["doc_id"] == PDF_ID]
+    assert hits and row in hits[0]["text"], hits
+
+
 def test_an_auto_numbered_article_is_found_and_cited_by_its_number(uploaded) -> None:
     client, _, _ = uploaded
     hits = [h for h in new_hits(client, "设立职业学校应当具备哪些条件") if h["doc_id"] == DOCX_ID]
