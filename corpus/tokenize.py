@@ -24,6 +24,11 @@ _TOKEN = re.compile(r"[\w+]")  # a token must hold a letter, digit, CJK char or 
 _lock = threading.Lock()
 
 EXPANSION_WEIGHT = 0.6
+# "…" in a lexicon phrase stands for a name the worker puts in the middle of it: 考…证
+# meets 考电工证 and 考叉车证, since workers name a certificate by its trade. search_text
+# turns "…" into "..."; the name is 1 to GAP_CHARS Han characters.
+GAP = "..."
+GAP_CHARS = 4
 
 
 @lru_cache(maxsize=1)
@@ -76,13 +81,32 @@ def tokenize(text: str) -> list[str]:
     ]
 
 
+@lru_cache(maxsize=1)
+def _gapped() -> list[tuple[re.Pattern[str], str, list[str]]]:
+    """The phrases with a name gap, as (pattern, first word, terms) (see ``GAP``)."""
+    name = f"[\u4e00-\u9fff]{{1,{GAP_CHARS}}}"
+    return [(re.compile(name.join(re.escape(part) for part in phrase.split(GAP))),
+             phrase.split(GAP)[0], canonicals)
+            for phrase, canonicals in synonyms().items() if GAP in phrase]
+
+
+def _gap_phrase_in(text: str, pattern: re.Pattern[str], first: str) -> bool:
+    """The phrase occurs and its first part is a word of the sentence there: 考…证 meets
+    考电工证 (考/电工/证) but not 考虑要不要证明 (考虑/…)."""
+    starts = {start for word, start, _ in _tokenizer().tokenize(text) if word == first}
+    return any(m.start() in starts for m in pattern.finditer(text))
+
+
 def expand(text: str) -> list[str]:
     """Canonical terms for every colloquial phrase found in ``text``."""
     found: list[str] = []
     for phrase, canonicals in synonyms().items():
-        if phrase in text:
+        if GAP not in phrase and phrase in text:
             found.extend(c for c in canonicals if c not in text)
-    return found
+    for pattern, first, canonicals in _gapped():
+        if pattern.search(text) and _gap_phrase_in(text, pattern, first):
+            found.extend(c for c in canonicals if c not in text)
+    return list(dict.fromkeys(found))
 
 
 def query_terms(text: str, context: Iterable[str] = (), context_weight: float = 0.4

@@ -24,6 +24,19 @@ def test_colloquial_words_expand_to_policy_terms() -> None:
     assert weights["退役军人"] < weights["当过兵"]
 
 
+def test_a_certificate_named_by_its_trade_expands_like_the_generic_one() -> None:
+    """Workers say 考电工证 / 考叉车证 where the lexicon says 考证 (a "…" phrase)."""
+    for question in ("考焊工证的钱能报吗", "考叉车证要多少钱", "我想考个厨师证"):
+        terms = expand(search_text(question))
+        assert "鉴定" in terms and "证书" in terms, question
+    assert "职业技能鉴定补贴" in expand(search_text("考电工证的钱谁出"))
+
+
+def test_a_gap_phrase_needs_its_own_words_and_a_short_name() -> None:
+    for question in ("我在考虑要不要开证明", "参考电工证书的样子", "考完试以后高级工等级证怎么拿"):
+        assert "鉴定" not in expand(search_text(question)), question
+
+
 def test_context_terms_weigh_less_than_the_question() -> None:
     weights = query_terms("那证书呢", context=["江西的补贴培训"])
     assert weights["证书"] == 1.0
