@@ -34,7 +34,8 @@ def class_reply(settings: Settings, text: str, facts: dict[str, Any]) -> Answer 
         return None
     # 「赤峰有没有汽车维修班」: when nothing near teaches it, say so before what else there is
     lines = [notice] if notice else []
-    lines.append("目录里有这些相关的班：" if not notice else "可以考虑这些班：")
+    if results:
+        lines.append("目录里有这些相关的班：" if not notice else "可以考虑这些班：")
     for i, r in enumerate(results, 1):
         where = r.get("city") or r.get("province") or ""
         start = f"，{r['start_date']}开班" if r.get("start_date") else ""
