@@ -76,6 +76,18 @@ def test_a_statement_of_facts_is_acknowledged_with_what_applies(chats, shipped_s
     assert _facts(shipped_settings, sid)["groups"] == ["退役军人"]
 
 
+@pytest.mark.parametrize("text", ["我是退役军人，在赣州有啥培训可以参加",
+                                  "我在南昌失业了 哪里能学技术"])
+def test_facts_with_a_question_without_a_question_mark_are_answered_as_asked(
+        chats, shipped_settings, text: str) -> None:
+    """Workers often type no ？: an interrogative word still makes it a question, so the
+    reply answers it rather than only noting the facts."""
+    sid = chats.start()
+    answer = chats.say(sid, text)
+    assert not answer.answer.startswith("好的，已记下")
+    assert _facts(shipped_settings, sid).get("groups") or _facts(shipped_settings, sid).get("city")
+
+
 def test_a_quick_reply_records_the_fact_and_answers_again(chats, shipped_settings) -> None:
     """Whatever follow-up question the first answer asks, its first choice is recorded as
     the fact it names and the earlier question is answered again with it."""
