@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from corpus.pdf_tables import row_line
+from corpus.table_rows import grid_lines
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 DIGITS = "零一二三四五六七八九"
@@ -202,28 +202,8 @@ def _row_cells(row: Any) -> list[str]:
 
 
 def table_lines(table: Any) -> list[str]:
-    """Each data row as 「列名：值；列名：值」 (empty cells left out); a title row spanning
-    the table stays a line of its own; a table without a header row keeps ``a | b``."""
-    rows = [cells for cells in (_row_cells(r) for r in table.rows) if any(cells)]
-    lines: list[str] = []
-    width = max((len(r) for r in rows), default=0)
-    while rows and len(rows[0]) == 1 and width > 1:  # a title row merged across the table
-        lines.append(rows.pop(0)[0])
-    if len(rows) < 2 or not all(rows[0]) or _numeric_share(rows[0]) > 0:
-        return lines + [" | ".join(c for c in r if c) for r in rows]
-    header = rows[0]
-    for row in rows[1:]:
-        if len(row) != len(header):
-            lines.append(" | ".join(c for c in row if c))
-            continue
-        line = row_line(header, row)
-        if line:
-            lines.append(line)
-    return lines
-
-
-def _numeric_share(cells: list[str]) -> float:
-    return sum(1 for c in cells if c.replace(".", "").isdigit()) / max(len(cells), 1)
+    """A Word table's rows as ``corpus.table_rows.grid_lines`` writes them."""
+    return grid_lines([_row_cells(r) for r in table.rows])
 
 
 def docx_lines(document: Any) -> list[str]:

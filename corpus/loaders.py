@@ -26,6 +26,7 @@ from corpus.document_limits import (
 )
 from corpus.errors import IngestError
 from corpus.page_layout import PAGE_BREAK
+from corpus.table_rows import grid_lines
 
 FORMATS: dict[str, str] = {
     ".txt": "txt",
@@ -60,8 +61,8 @@ class LoadedFile:
     """A file's text (front matter removed), its metadata, format and raw-bytes hash.
 
     ``front_matter`` is what the file's author wrote as metadata (YAML front matter of a
-    text file); ``detected`` is what was read off a .docx or .pdf's masthead — a guess,
-    which a sidecar written by the administrator overrides."""
+    text file); ``detected`` is what was read off a .docx or .pdf's masthead or a web
+    page's <title> — a guess, which a sidecar written by the administrator overrides."""
 
     text: str
     front_matter: dict[str, Any] = field(default_factory=dict)
@@ -92,7 +93,8 @@ def load_file(path: Path, limits: DocumentLimits | None = None) -> LoadedFile:
     text = normalize_newlines(text).strip("\n")
     if not text.strip():
         raise _empty(path)
-    guessed = fmt in ("docx", "pdf")  # their "front matter" is read off the masthead
+    # what .docx/.pdf mastheads and a web page's <title> say is a guess a sidecar overrides
+    guessed = fmt in ("docx", "pdf", "html")
     return LoadedFile(text=text, front_matter={} if guessed else front_matter, fmt=fmt,
                       raw_sha256=hashlib.sha256(raw).hexdigest(),
                       detected=front_matter if guessed else {})
@@ -255,16 +257,23 @@ def html_to_text(html: str) -> tuple[str, dict[str, Any]]:
 
     soup = BeautifulSoup(html, "lxml")
     meta: dict[str, Any] = {}
-    if soup.title and soup.title.get_text(strip=True):
-        meta["title"] = soup.title.get_text(strip=True)
+    title = page_title(soup.title.get_text(strip=True)) if soup.title else None
+    if title:
+        meta["title"] = title
     for tag in soup.find_all(HTML_DROP_TAGS):
         tag.decompose()
     for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
     _collapse_source_whitespace(soup)
-    for row in soup.find_all("tr"):
-        cells = [c.get_text(" ", strip=True) for c in row.find_all(["td", "th"], recursive=False)]
-        row.replace_with(soup.new_string("\n" + " | ".join(c for c in cells if c) + "\n"))
+    for table in soup.find_all("table"):
+        if table.find("table"):  # a layout table around others: its cells are blocks
+            continue
+        rows = [[c.get_text(" ", strip=True) for c in tr.find_all(["td", "th"], recursive=False)]
+                for tr in table.find_all("tr")]
+        table.replace_with(soup.new_string("\n" + "\n".join(grid_lines(rows)) + "\n"))
+    for cell in soup.find_all(["td", "th"]):
+        cell.insert_before(soup.new_string("\n"))
+        cell.insert_after(soup.new_string("\n"))
     for br in soup.find_all("br"):
         br.replace_with(soup.new_string("\n"))
     for tag in soup.find_all(HTML_BLOCK_TAGS):
@@ -272,6 +281,13 @@ def html_to_text(html: str) -> tuple[str, dict[str, Any]]:
         tag.insert_after(soup.new_string("\n"))
     lines = (" ".join(line.split()) for line in soup.get_text().split("\n"))
     return "\n".join(line for line in lines if line), meta
+
+
+def page_title(raw: str) -> str | None:
+    """A web page's <title> is the document's title plus the site's name
+    (关于…的通知_某市人民政府网): the part that reads as a title, else the first part."""
+    parts = [p.strip() for p in re.split(r"\s*[_|｜]\s*|\s+[-–—]\s+", raw) if p.strip()]
+    return next((p for p in parts if TITLE_LINE.fullmatch(p)), parts[0] if parts else None)
 
 
 def _collapse_source_whitespace(soup: Any) -> None:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from corpus.page_layout import CLAUSE_START, EDGE_LINES, PAGE_NUMBER, ROW_MARK
+from corpus.table_rows import row_line
 
 CELL_GAP = 1.0  # em of empty space between two runs that makes them separate cells
 SAME_LINE = 0.3  # em: runs whose baselines differ by less are one printed line
@@ -42,14 +43,6 @@ WRAP_SHARE = 0.8  # a line nearer than this share of the row pitch is a wrapped 
 MAX_HEADER_CELL = 30
 SPACE_RUN = re.compile(r"[ \u3000\t]{2,}")
 HEADER_FORBIDDEN = set("：:。；;！？!?")
-
-
-def row_line(header: Sequence[str], row: Sequence[str]) -> str:
-    """A table row as one self-describing line 「列名：值；列名：值」, empty cells left out.
-
-    The one row format of every loader (``corpus.docx_text`` uses it too), so that
-    chunking (``chunking.ROW``) and retrieval see a Word row and a PDF row alike."""
-    return "；".join(f"{name}：{value}" for name, value in zip(header, row, strict=True) if value)
 
 
 @dataclass(frozen=True)

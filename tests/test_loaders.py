@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from corpus.errors import IngestError
-from corpus.loaders import LoadedFile, load_file, read_sidecar
+from corpus.loaders import LoadedFile, load_file, page_title, read_sidecar
 
 SEEDS = Path(__file__).resolve().parent.parent / "corpus" / "texts" / "seeds"
 CJK = re.compile("[\u4e00-\u9fff]")
@@ -148,10 +148,35 @@ def test_html_gb2312_page(tmp_path: Path) -> None:
         "一、培训对象为农民工。",
         "补贴标准每人1500元",
         "培训时长不少于40课时",
-        "工种 | 课时",
-        "电工 | 80",
+        "工种：电工；课时：80",
     ]
-    assert loaded.front_matter == {"title": "关于开展职业技能培训的通知_人社局"}
+    # the page's <title> without the site's name, as a guess an administrator's sidecar beats
+    assert loaded.front_matter == {}
+    assert loaded.detected == {"title": "关于开展职业技能培训的通知"}
+
+
+@pytest.mark.parametrize("raw, title", [
+    ("关于做好2024年职业技能培训工作的通知_政策文件_某市人民政府",
+     "关于做好2024年职业技能培训工作的通知"),
+    ("某市人民政府网 | 某市职业技能提升行动实施方案", "某市职业技能提升行动实施方案"),
+    ("职业培训补贴申领指南 - 某某人社局", "职业培训补贴申领指南"),
+    ("就业创业", "就业创业"),
+])
+def test_a_page_title_drops_the_sites_name(raw: str, title: str) -> None:
+    assert page_title(raw) == title
+
+
+def test_a_layout_table_keeps_its_cells_apart_and_a_data_table_inside_is_read(
+        tmp_path: Path) -> None:
+    page = ("<html><body><table><tr><td><p>第一条 为了促进就业，制定本办法。</p>"
+            "<table><tr><th>职业</th><th>补贴标准（元）</th></tr>"
+            "<tr><td>电工</td><td>1500</td></tr><tr><td>焊工</td><td>1200</td></tr></table>"
+            "</td><td>右栏</td></tr></table></body></html>")
+    path = tmp_path / "layout.html"
+    path.write_text(page, encoding="utf-8")
+    assert load_file(path).text.split("\n") == [
+        "第一条 为了促进就业，制定本办法。", "职业：电工；补贴标准（元）：1500",
+        "职业：焊工；补贴标准（元）：1200", "右栏"]
 
 
 def test_html_without_charset_is_detected(tmp_path: Path) -> None:

@@ -22,7 +22,7 @@ from corpus.cleaning import clean_text
 from corpus.docx_text import docx_lines
 from corpus.loaders import load_file, normalize_newlines
 from corpus.page_layout import PAGE_BREAK, ROW_MARK, join_wrapped, unpage
-from corpus.pdf_tables import row_line
+from corpus.table_rows import row_line
 from tests.policy_files import (
     CATALOG_HEADER,
     FONT,
