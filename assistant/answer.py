@@ -256,6 +256,10 @@ class Assistant:
         if model is None:
             return seen.check.answerable
         threshold = float(model.meta.get("threshold", 0.5))
+        documents = model.meta.get("documents")
+        if documents and seen.clause and seen.clause.hit.doc_id not in documents:
+            # a document nobody wrote training questions for (another region's upload)
+            threshold = float(model.meta.get("unseen_document_threshold", threshold))
         return model.probabilities(seen.answerable_features)["answerable"] >= threshold
 
     @staticmethod

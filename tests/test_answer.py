@@ -254,3 +254,30 @@ def test_a_quote_from_a_reprint_says_so(shipped_assistant) -> None:
             elif c.doc_id == "nm-2022-training-brand-plan":  # an official text
                 assert c.note == ""
     assert cited, "the question about the Q&A's own plan should cite the Q&A"
+
+
+def test_a_clause_from_a_document_the_model_never_saw_is_held_to_its_own_threshold() -> None:
+    """The answerability threshold is calibrated on the shipped documents; a clause from an
+    uploaded region's rules is judged against the threshold measured on external corpora,
+    and only there."""
+    import math
+    from types import SimpleNamespace
+
+    from assistant.answer import Assistant
+    from assistant.reading.model import load
+
+    model = load("answerable")
+    assert model is not None
+    shipped, unseen = model.meta["threshold"], model.meta["unseen_document_threshold"]
+    assert unseen < shipped and len(model.meta["documents"]) == 15
+    p = (shipped + unseen) / 2  # between the two thresholds
+    weight = dict(zip(model.features, model.coef[0], strict=True))["lead_cosine"]
+    x = (math.log(p / (1 - p)) - model.intercept[0]) / weight
+    assert abs(model.probabilities({"lead_cosine": x})["answerable"] - p) < 1e-6
+
+    def seen(doc_id: str) -> SimpleNamespace:
+        return SimpleNamespace(answerable_features={"lead_cosine": x},
+                               clause=SimpleNamespace(hit=SimpleNamespace(doc_id=doc_id)))
+
+    assert not Assistant.answerable(seen(model.meta["documents"][0]))
+    assert Assistant.answerable(seen("cq-unemployment-insurance"))
