@@ -22,7 +22,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
@@ -41,18 +40,12 @@ from sqlalchemy.pool import NullPool
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.service import wait_ready  # noqa: E402
+from bench.service import free_port, unlimited_env, wait_ready  # noqa: E402
 from corpus.library import SHIPPED, collect_files  # noqa: E402
 
 QUESTIONS = ["我当过兵，能参加补贴培训吗？", "网课也算吗？", "我在九江，失业半年了",
              "培训补贴怎么申请？"]
 JNT = [sys.executable, "-m", "api.cli"]
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def fresh_schema(url: str) -> tuple[str, str]:
@@ -180,12 +173,7 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="jnt-ingest-bench-"))
     home = work / "home"
-    env = {**os.environ, "JNT_HOME": str(home), "HF_HUB_OFFLINE": "1",
-           "JNT_SECRET_KEY": "ingest-bench-secret",
-           "JNT_RATE_LIMIT_KEY_PER_MINUTE": "10000000",
-           "JNT_RATE_LIMIT_SESSION_PER_MINUTE": "10000000",
-           "JNT_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000"}
-    env.pop("JNT_DATABASE_URL", None)
+    env = unlimited_env(home, JNT_SECRET_KEY="ingest-bench-secret")
     schema = None
     if args.database_url:
         env["JNT_DATABASE_URL"], schema = fresh_schema(args.database_url)
@@ -195,7 +183,7 @@ def main() -> None:
             shutil.copytree(args.seed_index, home / "index")
         subprocess.run([*JNT, "setup"], env=env, cwd=ROOT, check=True, capture_output=True)
         files = make_copies(_mkdir(work / "ingest"), args.copies)
-        port = _port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([*JNT, "serve", "--host", "127.0.0.1", "--port", str(port)],
                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL,

@@ -26,7 +26,6 @@ import asyncio
 import contextlib
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -39,6 +38,10 @@ import httpx
 import psutil
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.service import free_port, unlimited_env  # noqa: E402
+
 QUESTIONS = ["我当过兵，能参加补贴培训吗？", "網課學完拿到合格證明能領補貼嗎",
              "内蒙古自治区级培训品牌要什么条件", "1+X证书试点面向哪些人",
              "江西民办培训学校老师要有什么证", "失业了能参加培训吗",
@@ -49,12 +52,6 @@ PROFILES = [{"province": "江西省", "city": "赣州市", "groups": ["退役军
             {"interests_text": "带货主播", "mode": "线上"},
             {"province": "山东省", "city": "临沂市", "interests_text": "厨师", "age": 40}]
 KEY = "bench-key-not-secret"
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -180,11 +177,8 @@ def _print_table(tally: Tally, elapsed: float) -> None:
 def run_nodes(args: argparse.Namespace) -> None:
     """``--nodes N``: N nodes with their own homes on one PostgreSQL database."""
     tmp = tempfile.TemporaryDirectory()
-    common = {**os.environ, "HF_HUB_OFFLINE": "1", "JNT_DATABASE_URL": args.database_url,
-              "JNT_SECRET_KEY": "load-bench-shared-secret", "JNT_API_KEYS": f"bench:{KEY}",
-              "JNT_RATE_LIMIT_KEY_PER_MINUTE": "10000000",
-              "JNT_RATE_LIMIT_SESSION_PER_MINUTE": "10000000",
-              "JNT_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000"}
+    common = unlimited_env(JNT_DATABASE_URL=args.database_url,
+                           JNT_SECRET_KEY="load-bench-shared-secret", JNT_API_KEYS=f"bench:{KEY}")
     jnt = [sys.executable, "-m", "api.cli"]
     envs = [{**common, "JNT_HOME": str(Path(tmp.name) / f"node-{n}")} for n in range(args.nodes)]
     for env in envs:  # the first fills an empty database; the others take what is there
@@ -192,7 +186,7 @@ def run_nodes(args: argparse.Namespace) -> None:
                        check=True, stdout=subprocess.DEVNULL)
     servers, bases = [], []
     for env in envs:
-        port = _port()
+        port = free_port()
         servers.append(subprocess.Popen(
             [*jnt, "serve", "--host", "127.0.0.1", "--port", str(port)], env=env, cwd=ROOT,
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
@@ -267,14 +261,13 @@ def main() -> None:
         return
     tmp = tempfile.TemporaryDirectory()
     home = args.home or Path(tmp.name) / "home"
-    env = {**os.environ, "JNT_HOME": str(home), "HF_HUB_OFFLINE": "1",
-           "JNT_API_KEYS": f"bench:{KEY}", "JNT_RATE_LIMIT_KEY_PER_MINUTE": "10000000",
-           "JNT_RATE_LIMIT_SESSION_PER_MINUTE": "10000000",
-           "JNT_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000"}
+    database = os.environ.get("JNT_DATABASE_URL")  # a given home keeps its own database
+    env = unlimited_env(home, JNT_API_KEYS=f"bench:{KEY}",
+                        **({"JNT_DATABASE_URL": database} if database else {}))
     jnt = [sys.executable, "-m", "api.cli"]
     subprocess.run([*jnt, "setup", "--sample-catalog", "3000"], env=env, cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
-    port = _port()
+    port = free_port()
     server = subprocess.Popen([*jnt, "serve", "--host", "127.0.0.1", "--port", str(port),
                                "--workers", str(args.workers)], env=env, cwd=ROOT,
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -36,19 +35,13 @@ import httpx
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.service import wait_ready  # noqa: E402
+from bench.service import free_port, unlimited_env, wait_ready  # noqa: E402
 from tests.policy_files import PolicySpec, make_spec, write_docx, write_pdf  # noqa: E402
 
 JNT = [sys.executable, "-m", "api.cli"]
 QUESTION = "育婴员考了四级证书，能拿多少培训补贴？"
 ADMIN, PASSWORD = "bench-admin", "bench-admin-secret-1"
 POLL_SECONDS = 0.2
-
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def spec_for_pages(pages: int, folder: Path) -> tuple[PolicySpec, int]:
@@ -105,11 +98,7 @@ def main() -> None:
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="jnt-policy-file-bench-"))
     home = work / "home"
-    env = {**os.environ, "JNT_HOME": str(home), "HF_HUB_OFFLINE": "1",
-           "JNT_SECRET_KEY": "policy-file-bench-secret",
-           "JNT_RATE_LIMIT_ADDRESS_PER_MINUTE": "10000000",
-           "JNT_RATE_LIMIT_KEY_PER_MINUTE": "10000000"}
-    env.pop("JNT_DATABASE_URL", None)
+    env = unlimited_env(home, JNT_SECRET_KEY="policy-file-bench-secret")
     server = None
     try:
         if args.seed_index and (args.seed_index / "CURRENT").exists():
@@ -123,7 +112,7 @@ def main() -> None:
         pdf_spec = dataclasses.replace(spec, title=spec.title.replace("办法", "实施细则"))
         files = [(write_docx(spec, work / "sh-bench-rules.docx"), "sh-bench-rules"),
                  (write_pdf(pdf_spec, work / "sh-bench-rules-pdf.pdf"), "sh-bench-rules-pdf")]
-        port = _port()
+        port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen([*JNT, "serve", "--host", "127.0.0.1", "--port", str(port)],
                                   env=env, cwd=ROOT, stdout=subprocess.DEVNULL,

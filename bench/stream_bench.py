@@ -18,7 +18,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -28,12 +27,9 @@ from pathlib import Path
 import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
 
-
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+from bench.service import free_port  # noqa: E402
 
 
 def _percentile(values: list[float], q: float) -> float:
@@ -52,7 +48,7 @@ def questions(n: int) -> list[str]:
 
 
 def start_service(home: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _port()
+    port = free_port()
     env = {**os.environ, "JNT_HOME": str(home), "HF_HUB_OFFLINE": "1",
            "JNT_RATE_LIMIT_SESSION_PER_MINUTE": "0", "JNT_RATE_LIMIT_ADDRESS_PER_MINUTE": "0"}
     server = subprocess.Popen([sys.executable, "-m", "api.cli", "serve", "--host", "127.0.0.1",
