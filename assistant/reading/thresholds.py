@@ -26,6 +26,8 @@ _UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("mo
           "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0),
           "倍": ("times", 1.0)}
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
+# where a quantity's figure ends and what follows it (以上/以下) begins; 半 for 半年
+_AMOUNT = re.compile(rf"(?:百分之)?(?:{_NUMBER}|半)\s*(?:{_UNIT})?")
 _MULTIPLIERS = {"千": 1e3, "万": 1e4, "亿": 1e8}
 # "半年" is a duration ("失业半年了"); "上半年", "每半年" name a part of a year or a rate.
 _QUANTITY = re.compile(rf"(?:百分之(?P<pct>{_NUMBER}))"
@@ -121,7 +123,7 @@ def thresholds(clause: str) -> list[Threshold]:
     for q in quantities(s):
         before = s[max(0, q.start - 4):q.start]
         after = s[q.start:q.start + 14]
-        tail = after[re.match(rf"(?:百分之)?(?:{_NUMBER})\s*(?:{_UNIT})?", after).end():]  # type: ignore[union-attr]
+        tail = after[_AMOUNT.match(after).end():]  # type: ignore[union-attr]
         bound = next((at_least for w, at_least in _BOUND_BEFORE if before.endswith(w)), None)
         if bound is None and tail.startswith(_AT_LEAST_AFTER):
             bound = True
