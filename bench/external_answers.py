@@ -53,6 +53,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 from assistant.answer import Answer  # noqa: E402
 from assistant.dialogue import Conversations  # noqa: E402
 from assistant.evaluation import evaluate_answers, figures  # noqa: E402
+from assistant.reading.region_qa import RegionCorpus, load_regions  # noqa: E402
 from bench.external_retrieval import DEV, EXTERNAL, HELD_OUT, K, check_frozen  # noqa: E402
 from corpus.evaluation import _score, load_qa, run_system  # noqa: E402
 from corpus.home import library  # noqa: E402
@@ -293,6 +294,7 @@ def measure(path: ApiPath, qa_path: Path) -> dict[str, Any]:
         "refused": figs["refused"],
         "wrong_quote": round(len(wrong) / len(ok), 4) if ok else None,
         "abstain": figs["abstain"], "verdict": figs["verdict"],
+        "false_yes": figs["false_yes"],
         "p50_s": round(statistics.median(times), 3) if times else None,
         "p90_s": round(times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))], 3)
         if times else None,
@@ -303,19 +305,32 @@ def measure(path: ApiPath, qa_path: Path) -> dict[str, Any]:
 
 
 def measure_corpus(corpus: str, fmt: str, base: Settings) -> dict[str, Any]:
-    """One corpus rendered as ``fmt``, ingested alone into a temporary home, answered."""
+    """One frozen external corpus rendered as ``fmt``, ingested alone, answered."""
     folder = EXTERNAL / corpus
-    with tempfile.TemporaryDirectory(prefix=f"jnt-{corpus}-{fmt}-") as tmp:
+    items = [adapt(q) for q in load_qa(folder / "questions.jsonl")]
+    return measure_folder(corpus, folder, items, fmt, base)
+
+
+def measure_region(corpus: RegionCorpus, base: Settings) -> dict[str, Any]:
+    """One of the team's region corpora (``assistant/data/regions``): its items are in the
+    shipped set's shape already, verdicts included. The answerability model was fitted on
+    these corpora, so their cover and abstention are training figures (its honest ones are
+    the leave-one-corpus-out figures in its meta); the verdict model never saw them."""
+    return measure_folder(corpus.name, corpus.folder, corpus.items(), "md", base)
+
+
+def measure_folder(name: str, folder: Path, items: list[dict[str, Any]], fmt: str,
+                   base: Settings) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory(prefix=f"jnt-{name}-{fmt}-") as tmp:
         files = Path(tmp) / "files"
         files.mkdir()
         settings = base.model_copy(update={"home": Path(tmp) / "home", "database_url": None})
         ingested = library(settings).ingest(render_corpus(folder, fmt, files))
         qa_path = Path(tmp) / "qa.jsonl"
-        qa_path.write_text("".join(json.dumps(adapt(q), ensure_ascii=False) + "\n"
-                                   for q in load_qa(folder / "questions.jsonl")),
+        qa_path.write_text("".join(json.dumps(q, ensure_ascii=False) + "\n" for q in items),
                            encoding="utf-8")
         result = measure(ApiPath(api_conversations(settings)), qa_path)
-    return {"corpus": corpus, "format": fmt, "documents": len(ingested.added),
+    return {"corpus": name, "format": fmt, "documents": len(ingested.added),
             "chunks": ingested.chunks, **result}
 
 
@@ -338,14 +353,14 @@ def format_results(results: list[dict[str, Any]]) -> str:
     """The table, then the dev corpora's misses; never a held-out question."""
     lines = [f"{'corpus':8s} {'fmt':6s} {'n':>3s} {'cover':>6s} {'refused':>7s} "
              f"{'wrongq':>6s} {'abstain':>7s} {'R@' + str(K):>6s} {'p50 s':>6s} "
-             f"{'p90 s':>6s} {'err':>3s}"]
+             f"{'p90 s':>6s} {'err':>3s} {'verdict':>7s} {'f.yes':>6s}"]
     for r in results:
         tag = " (held out)" if r["corpus"] in HELD_OUT else ""
         lines.append(
             f"{r['corpus']:8s} {r['format']:6s} {r['answerable']:3d} {_pct(r['cover'])} "
             f"{_pct(r['refused']):>7s} {_pct(r['wrong_quote'])} {_pct(r['abstain']):>7s} "
             f"{_pct(r[f'r@{K}'])} {r['p50_s'] or 0:6.2f} {r['p90_s'] or 0:6.2f} "
-            f"{r['errors']:3d}{tag}")
+            f"{r['errors']:3d} {_pct(r['verdict']):>7s} {_pct(r['false_yes'])}{tag}")
     for r in results:
         if r["documents"] is not None:
             lines.append(f"{r['corpus']} {r['format']}: {r['documents']} documents, "
@@ -368,6 +383,8 @@ def main() -> None:
                         help="a corpus to measure (repeatable; default all three)")
     parser.add_argument("--formats", default="md",
                         help="comma-separated, of md,docx,pdf (default md)")
+    parser.add_argument("--regions", action="store_true",
+                        help="measure the team's region corpora instead (assistant/data/regions)")
     parser.add_argument("--shipped-home", type=Path, default=None,
                         help="a home set up with `jnt setup`: adds the shipped dev set's row")
     parser.add_argument("--shipped-qa", type=Path, default=SHIPPED_QA,
@@ -380,8 +397,11 @@ def main() -> None:
     check_frozen()
     base = get_settings()
     started = time.perf_counter()
-    results = [measure_corpus(c, f, base) for c in (args.corpus or [*DEV, *HELD_OUT])
-               for f in formats]
+    if args.regions:
+        results = [measure_region(c, base) for c in load_regions()]
+    else:
+        results = [measure_corpus(c, f, base) for c in (args.corpus or [*DEV, *HELD_OUT])
+                   for f in formats]
     if args.shipped_home is not None:
         results.append(measure_shipped(args.shipped_home, base, args.shipped_qa))
     for r in results:

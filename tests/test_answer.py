@@ -258,8 +258,8 @@ def test_a_quote_from_a_reprint_says_so(shipped_assistant) -> None:
 
 def test_a_clause_from_a_document_the_model_never_saw_is_held_to_its_own_threshold() -> None:
     """The answerability threshold is calibrated on the shipped documents; a clause from an
-    uploaded region's rules is judged against the threshold measured on external corpora,
-    and only there."""
+    uploaded region's rules is judged against the threshold chosen on the team's region
+    corpora, which the model was not fitted on, and only there."""
     import math
     from types import SimpleNamespace
 
