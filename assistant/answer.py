@@ -30,7 +30,7 @@ from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.meaning import SentenceVectors, agreement
 from assistant.reading.model import load
-from assistant.reading.question import QuestionReading, read_question
+from assistant.reading.question import QuestionReading, read_question, stated_in
 from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candidates, rerank
 from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
@@ -226,7 +226,7 @@ class Assistant:
         cands = candidates(retrieved, terms, index.bm25, norm, self._records,
                            q.form in ("number", "date"), cosines, agreements)
         hits = rerank(cands) + retrieved[len(cands):]
-        said = search_text(" ".join([*context[-CONTEXT_TURNS:], text]))
+        said = search_text(" ".join([*map(stated_in, context[-CONTEXT_TURNS:]), text]))
         clause = read_clause(hits[:5], terms, index.bm25, figures_wanted(norm, q.form), said)
         record = self._record(clause.hit.chunk_id) if clause else None
         scope = read_scope(record.region if record else None, facts, norm)

@@ -157,9 +157,12 @@ def is_statement(text: str) -> bool:
 
 
 def _answers_pending(last: dict[str, Any] | None, text: str, new_facts: dict[str, Any]) -> bool:
+    """A chip, or a short statement of a fact; a question of its own ("領失業金要去哪裡辦
+    手續？" names a group too) is a new question, not the reply."""
     if not last or not last.get("follow_up") or len(text) > PENDING_REPLY_CHARS:
         return False
-    return bool(new_facts) or text.strip() in (last.get("quick_replies") or [])
+    return (text.strip() in (last.get("quick_replies") or [])
+            or bool(new_facts) and is_statement(text))
 
 
 def _record_reply(facts: dict[str, Any], text: str, new_facts: dict[str, Any],

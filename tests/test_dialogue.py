@@ -152,3 +152,42 @@ def test_a_short_follow_up_keeps_asking_for_a_verdict(chats) -> None:
     answer = chats.say(sid, "那我老婆呢？")
     assert answer.verdict in ("yes", "no", "conditional") or answer.abstained
     assert answer.verdict != "yes"  # the clause names the veteran, not the family
+
+
+def test_a_figure_asked_about_earlier_is_not_taken_for_the_askers_own(chats) -> None:
+    """「一个月给多少钱」 asks about a monthly rate; read as the asker's one month, it turned
+    the next eligibility question into 「不可以。您说的是1个月，而规定要求不低于1年」."""
+    sid = chats.start()
+    chats.say(sid, "失业保险金一个月能领多少钱？")
+    answer = chats.say(sid, "我被单位辞退了，能领失业保险金吗？")
+    assert "1个月" not in answer.answer and "您说的是" not in answer.answer
+    assert answer.verdict != "no"
+
+
+def test_a_figure_the_asker_stated_in_an_earlier_turn_still_counts(chats) -> None:
+    sid = chats.start()
+    chats.say(sid, "我在单位一共交了8个月失业保险，能领多久？")
+    answer = chats.say(sid, "我被单位辞退了，能领失业保险金吗？")
+    assert answer.verdict == "no" and "8个月" in answer.answer
+
+
+@pytest.mark.parametrize(("turn", "stated"), [
+    ("失业金一个月给多少钱", ""),                      # the figure is what is asked
+    ("补贴每人每年最多几次？", ""),
+    ("我交了8个月，能领多久", "我交了8个月"),          # a statement before the ask
+    ("交了8个月能领吗", "交了8个月能领吗"),            # a yes/no ask states its figures
+    ("我失业半年了", "我失业半年了"),
+])
+def test_what_an_earlier_turn_says_of_the_asker(turn: str, stated: str) -> None:
+    from assistant.reading.question import stated_in
+
+    assert stated_in(turn) == stated
+
+
+def test_a_question_of_its_own_is_not_taken_for_the_reply_to_a_follow_up(chats) -> None:
+    """After 「您是否符合上面的条件？」 a new question that happens to name a group is
+    answered as asked (in its own script), not recorded as the reply to the old one."""
+    sid, first = _asked_about_conditions(chats)
+    answer = chats.say(sid, "領失業金要去哪裡辦手續？")
+    assert not answer.answer.startswith(("好的", "好的，已记下"))
+    assert answer.script == "zh-Hant"

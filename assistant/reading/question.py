@@ -93,6 +93,16 @@ def statement(text: str) -> str:
     return "".join(c for i, c in enumerate(parts) if i != ask)
 
 
+def stated_in(turn: str) -> str:
+    """What an earlier turn says of the asker. A turn that asked for a figure or a date
+    speaks of its figures as what it asks about (「失业金一个月给多少钱」: a rate, not a
+    month of anything the asker did), so only its other clauses count; any other turn
+    counts whole (「交了8个月能领吗」 states the eight months)."""
+    if read_question(turn).form in ("number", "date"):
+        return statement(search_text(turn))
+    return turn
+
+
 def _negated(text: str) -> list[str]:
     """Statements that something is not so, with what follows the negation ("没拿到合格证明"),
     outside the asking clause itself ("能不能" is an ask, not a negation)."""
