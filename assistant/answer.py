@@ -43,7 +43,8 @@ from corpus.regions import Region, regions
 from corpus.search import Searcher, SearchHit
 
 MAX_QUESTION_CHARS = 2000
-# A message this short after a yes/no question asks the same kind of thing ("那我老婆呢").
+# A message this short after a yes/no question asks the same kind of thing ("那我老婆呢"),
+# unless it asks something of its own (去哪办, 多少钱, 什么时候).
 FOLLOW_UP_CHARS = 16
 # What the asker said of themselves in earlier turns still holds (facts merge, corrections win).
 CONTEXT_TURNS = 8
@@ -215,8 +216,8 @@ class Assistant:
                                          region=retrieval_region(facts, norm))
         index, _ = self.searcher.index()
         q = read_question(text)
-        if context and not q.asks_verdict and len(norm) <= FOLLOW_UP_CHARS \
-                and read_question(context[-1]).asks_verdict:
+        if context and not q.asks_verdict and q.form == "other" \
+                and len(norm) <= FOLLOW_UP_CHARS and read_question(context[-1]).asks_verdict:
             q = dataclasses.replace(q, asks_verdict=True, form="verdict")
         terms = question_terms(text, context)
         self._refresh()

@@ -191,3 +191,12 @@ def test_a_question_of_its_own_is_not_taken_for_the_reply_to_a_follow_up(chats) 
     answer = chats.say(sid, "領失業金要去哪裡辦手續？")
     assert not answer.answer.startswith(("好的", "好的，已记下"))
     assert answer.script == "zh-Hant"
+
+
+def test_a_short_question_of_another_kind_is_not_forced_into_a_verdict(chats) -> None:
+    """「那我老婆呢？」 after a yes/no question asks yes/no again; 「要去哪里办手续？」 asks
+    where, and gets no 「可以」/「要看条件」 of the earlier question's kind."""
+    sid = chats.start()
+    chats.say(sid, "我是失业人员，能领失业保险金吗？")
+    answer = chats.say(sid, "要去哪里办手续？")
+    assert answer.verdict is None
