@@ -27,7 +27,6 @@ CONDITION_CHARS = 48
 MAX_CONDITIONS = 3
 MAX_CHOICES = 6
 _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
-_ANY_OF = ("之一", "或者", "或")
 # enumerated items: （一）…；（二）…
 _ITEM = re.compile(r"[（(][一二三四五六七八九十]+[）)]\s*([^；;。（(]+)")
 # "第十七条 失业人员…": the article number belongs to the citation card, not the reply
@@ -134,12 +133,20 @@ def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
         norm = search_text(fragment)
         if fragment and (cue.any(norm) or limit.any(norm)):
             found.append(fragment[:CONDITION_CHARS])
-    header = "满足其中一条即可：" if any(w in s for w in _ANY_OF) else "需同时满足："
+    header = "满足其中一条即可：" if _any_of(s, found) else "需同时满足："
     if not found:  # a grant to named people ("面向农民工、退役军人…开展培训"): who it is for
         named = named_groups(sentence)
         return ("适用于以下人员，属于其中之一即可：" if len(named) > 1 else "适用于："), \
             [groups().short(g) for g in named[:MAX_CONDITIONS + 2]]
     return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
+
+
+def _any_of(sentence: str, found: list[str]) -> bool:
+    """「之一」 anywhere, or an 或/或者 that joins the conditions themselves (「…满一年的，或者
+    …的」); an 或者 inside one condition (「期满未续订或者提前解除劳动合同的」) offers two ways
+    to meet that condition, and the others must still all hold."""
+    return "之一" in sentence or any(search_text(f).startswith(("或者", "或"))
+                                    for f in found[1:])
 
 
 def named_groups(sentence: str) -> list[str]:

@@ -203,6 +203,14 @@ def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
     passage = "有下列情形之一的，停止领取失业保险金：（一）重新就业的；（二）应征服兵役的；"
     header, items = conditions("有下列情形之一的，停止领取失业保险金：", passage)
     assert header == "满足其中一条即可：" and items == ["重新就业的", "应征服兵役的"]
+    # an 或者 inside one condition offers two ways to meet it; the conditions still all hold
+    header, items = conditions("农民合同制工人连续工作满一年，所在单位已按规定缴纳失业保险费"
+                               "满一年，劳动合同期满未续订或者提前解除劳动合同的，"
+                               "可以申请一次性生活补助金。")
+    assert header == "需同时满足：" and len(items) == 3
+    # an 或者 between the conditions: either will do
+    header, items = conditions("连续工作满一年的，或者所在单位缴费满一年的，可以申请补助。")
+    assert header == "满足其中一条即可：" and len(items) == 2
 
 
 def test_it_depends_always_says_on_what() -> None:
