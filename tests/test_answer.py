@@ -192,6 +192,34 @@ def test_abstention_on_questions_written_by_the_team(shipped_assistant) -> None:
     assert len(wrongly) / len(answerable) <= 0.05, wrongly
 
 
+def test_abstention_holds_in_a_home_with_another_regions_upload(shipped_settings, tmp_path
+                                                                 ) -> None:
+    """An upload's clauses are judged against the lower unseen-document threshold, so an
+    unanswerable question about the shipped topics could be "answered" from an upload on
+    the same topics (河南 and 郑州 employment and unemployment-insurance rules). The same
+    floors as on the shipped home must hold."""
+    import shutil
+
+    from assistant.answer import Assistant
+    from assistant.home import rulebook
+    from assistant.reading.region_qa import load_regions
+    from corpus.home import library, searcher
+
+    home = tmp_path / "mixed"
+    shutil.copytree(shipped_settings.home, home)
+    settings = shipped_settings.model_copy(update={"home": home, "database_url": None})
+    uploads = [p for c in load_regions() if c.name in ("r01_henan", "r02_zhengzhou")
+               for p in c.documents()]
+    assert len(library(settings).ingest(uploads).added) == 5
+    mixed = Assistant(searcher(settings), rulebook())
+    unanswerable = _questions("team_unanswerable.jsonl")
+    answerable = _questions("team_answerable.jsonl")
+    abstained = sum(mixed.answer(q).abstained for q in unanswerable)
+    wrongly = [q for q in answerable if mixed.answer(q).abstained]
+    assert abstained / len(unanswerable) >= 0.7
+    assert len(wrongly) / len(answerable) <= 0.05, wrongly
+
+
 def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
     from assistant.replies import conditions
 
