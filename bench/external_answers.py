@@ -295,6 +295,8 @@ def measure(path: ApiPath, qa_path: Path) -> dict[str, Any]:
         "wrong_quote": round(len(wrong) / len(ok), 4) if ok else None,
         "abstain": figs["abstain"], "verdict": figs["verdict"],
         "false_yes": figs["false_yes"],
+        "judged": sum(1 for r in ok if r["expected_verdict"] in ("yes", "no", "conditional")),
+        "noes": sum(1 for r in ok if r["expected_verdict"] == "no"),
         "p50_s": round(statistics.median(times), 3) if times else None,
         "p90_s": round(times[min(len(times) - 1, int(round(0.9 * (len(times) - 1))))], 3)
         if times else None,
@@ -349,15 +351,36 @@ def _pct(value: float | None) -> str:
     return "   -  " if value is None else f"{value:6.3f}"
 
 
+def pooled(results: list[dict[str, Any]]) -> dict[str, Any]:
+    """All corpora as one: each figure weighted by the items it is a share of."""
+    def mean(key: str, weight: str) -> float | None:
+        parts = [(r[key], r[weight]) for r in results if r[key] is not None and r[weight]]
+        total = sum(w for _, w in parts)
+        return round(sum(v * w for v, w in parts) / total, 4) if total else None
+
+    times = [t for r in results for t in (r["p50_s"], r["p90_s"]) if t is not None]
+    return {"corpus": "all", "format": results[0]["format"],
+            "answerable": sum(r["answerable"] for r in results),
+            "unanswerable": sum(r["unanswerable"] for r in results),
+            "cover": mean("cover", "answerable"), "refused": mean("refused", "answerable"),
+            "wrong_quote": mean("wrong_quote", "answerable"),
+            "abstain": mean("abstain", "unanswerable"), f"r@{K}": mean(f"r@{K}", "answerable"),
+            "verdict": mean("verdict", "judged"), "false_yes": mean("false_yes", "noes"),
+            "p50_s": None, "p90_s": max(times) if times else None,
+            "errors": sum(r["errors"] for r in results), "documents": None, "misses": []}
+
+
 def format_results(results: list[dict[str, Any]]) -> str:
     """The table, then the dev corpora's misses; never a held-out question."""
-    lines = [f"{'corpus':8s} {'fmt':6s} {'n':>3s} {'cover':>6s} {'refused':>7s} "
+    lines = [f"{'corpus':14s} {'fmt':6s} {'n':>3s} {'cover':>6s} {'refused':>7s} "
              f"{'wrongq':>6s} {'abstain':>7s} {'R@' + str(K):>6s} {'p50 s':>6s} "
              f"{'p90 s':>6s} {'err':>3s} {'verdict':>7s} {'f.yes':>6s}"]
-    for r in results:
+    rows = [*results, pooled(results)] if len(results) > 1 and not any(
+        r["corpus"] in HELD_OUT for r in results) else results
+    for r in rows:
         tag = " (held out)" if r["corpus"] in HELD_OUT else ""
         lines.append(
-            f"{r['corpus']:8s} {r['format']:6s} {r['answerable']:3d} {_pct(r['cover'])} "
+            f"{r['corpus']:14s} {r['format']:6s} {r['answerable']:3d} {_pct(r['cover'])} "
             f"{_pct(r['refused']):>7s} {_pct(r['wrong_quote'])} {_pct(r['abstain']):>7s} "
             f"{_pct(r[f'r@{K}'])} {r['p50_s'] or 0:6.2f} {r['p90_s'] or 0:6.2f} "
             f"{r['errors']:3d} {_pct(r['verdict']):>7s} {_pct(r['false_yes'])}{tag}")
