@@ -184,10 +184,14 @@ def test_abstention_on_questions_written_by_the_team(shipped_assistant) -> None:
     The earlier hand-calibrated check abstained on 88% here but refused 16% of the answerable
     questions of the 346-item dev set; the learned check refuses ≤ 5% and abstains on 72%
     (18 of 25) here — the floor below is that figure, not the target."""
+    _keeps_the_abstention_floors(shipped_assistant)
+
+
+def _keeps_the_abstention_floors(assistant) -> None:
     unanswerable = _questions("team_unanswerable.jsonl")
     answerable = _questions("team_answerable.jsonl")
-    abstained = sum(shipped_assistant.answer(q).abstained for q in unanswerable)
-    wrongly = [q for q in answerable if shipped_assistant.answer(q).abstained]
+    abstained = sum(assistant.answer(q).abstained for q in unanswerable)
+    wrongly = [q for q in answerable if assistant.answer(q).abstained]
     assert abstained / len(unanswerable) >= 0.7
     assert len(wrongly) / len(answerable) <= 0.05, wrongly
 
@@ -211,13 +215,7 @@ def test_abstention_holds_in_a_home_with_another_regions_upload(shipped_settings
     uploads = [p for c in load_regions() if c.name in ("r01_henan", "r02_zhengzhou")
                for p in c.documents()]
     assert len(library(settings).ingest(uploads).added) == 5
-    mixed = Assistant(searcher(settings), rulebook())
-    unanswerable = _questions("team_unanswerable.jsonl")
-    answerable = _questions("team_answerable.jsonl")
-    abstained = sum(mixed.answer(q).abstained for q in unanswerable)
-    wrongly = [q for q in answerable if mixed.answer(q).abstained]
-    assert abstained / len(unanswerable) >= 0.7
-    assert len(wrongly) / len(answerable) <= 0.05, wrongly
+    _keeps_the_abstention_floors(Assistant(searcher(settings), rulebook()))
 
 
 def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
