@@ -64,15 +64,9 @@ def region_assistant(corpus: RegionCorpus, base: Settings) -> Iterator[Assistant
     documents go in through the library's ingest, as an administrator's upload does."""
     from assistant.answer import Assistant
     from assistant.home import rulebook
-    from corpus.embedder import get_embedder
-    from corpus.home import library
-    from corpus.index import IndexStore
-    from corpus.search import Searcher
+    from corpus.home import library, searcher
 
     with tempfile.TemporaryDirectory(prefix=f"jnt-{corpus.name}-") as tmp:
         settings = base.model_copy(update={"home": Path(tmp), "database_url": None})
         library(settings).ingest(corpus.documents())
-        searcher = Searcher(IndexStore(settings.index_dir), get_embedder(settings),
-                            fusion=settings.fusion,  # type: ignore[arg-type]
-                            blend_alpha=settings.blend_alpha)
-        yield Assistant(searcher, rulebook())
+        yield Assistant(searcher(settings), rulebook())
