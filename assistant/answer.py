@@ -29,7 +29,7 @@ from assistant.reading.clause import ClauseReading, figures_wanted, read_clause
 from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.meaning import SentenceVectors, agreement
-from assistant.reading.model import load
+from assistant.reading.model import LinearModel, load
 from assistant.reading.question import QuestionReading, read_question, stated_in
 from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candidates, rerank
 from assistant.reading.scope import Scope, places_named, read_scope
@@ -167,6 +167,20 @@ def _short_section(section: str) -> str:
     return " › ".join(parts[-2:])
 
 
+def _untrained_document(model: LinearModel, seen: Understanding) -> bool:
+    """The answering clause is from a document nobody wrote training questions for (another
+    region's upload): the model's thresholds for it were chosen on the region corpora."""
+    documents = model.meta.get("documents")
+    return bool(documents and seen.clause and seen.clause.hit.doc_id not in documents)
+
+
+def _no_min_for(model: LinearModel, seen: Understanding) -> float:
+    no_min = float(model.meta.get("no_min", 0.0))
+    if _untrained_document(model, seen):
+        return float(model.meta.get("unseen_no_min", no_min))
+    return no_min
+
+
 class Assistant:
     def __init__(self, searcher: Searcher, rules: Any = None) -> None:
         self.searcher = searcher
@@ -257,22 +271,20 @@ class Assistant:
         if model is None:
             return seen.check.answerable
         threshold = float(model.meta.get("threshold", 0.5))
-        documents = model.meta.get("documents")
-        if documents and seen.clause and seen.clause.hit.doc_id not in documents:
-            # a document nobody wrote training questions for (another region's upload)
+        if _untrained_document(model, seen):
             threshold = float(model.meta.get("unseen_document_threshold", threshold))
         return model.probabilities(seen.answerable_features)["answerable"] >= threshold
 
     @staticmethod
     def decide_verdict(seen: Understanding) -> tuple[str | None, dict[str, float]]:
         """The verdict the clause and the stated facts support; "yes" only when the model
-        is sure, because a wrong 「可以」 is the worst error this product can make."""
+        is sure, because a wrong 「可以」 is the worst error this product can make, and on
+        another region's upload 「不可以」 only as sure as on the shipped texts."""
         model = load("verdict")
         if model is None:
             return None, {}
         probs = model.probabilities(seen.verdict_features, seen.wording)
-        return verdict_of(probs, float(model.meta.get("yes_min", 0.5)),
-                          float(model.meta.get("no_min", 0.0)),
+        return verdict_of(probs, float(model.meta.get("yes_min", 0.5)), _no_min_for(model, seen),
                           figure_fails=seen.comparison.fails > 0), probs
 
     # -- replies -------------------------------------------------------------------------
@@ -308,6 +320,8 @@ class Assistant:
                  "why": [{"reading": f, "weight": round(w, 3)} for f, w in why[:6]],
                  "signals": [k for k, v in seen.verdict_features.items() if v],
                  "asker_confirmed": confirmed,
+                 "no_min": _no_min_for(model, seen) if model else None,
+                 "trained_document": not _untrained_document(model, seen) if model else None,
                  "scope": dataclasses.asdict(seen.scope), "clause": seen.clause.sentence}
         return Answer(text, verdict=verdict, citations=self._citations(seen),
                       rule_trace=[trace], follow_up=follow_up, expired=expired,

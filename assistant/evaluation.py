@@ -57,6 +57,7 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
     unanswerable = [r for r in ok if not r["answerable"]]
     judged = [r for r in ok if r["expected_verdict"] in VERDICTS]
     noes = [r for r in judged if r["expected_verdict"] == "no"]
+    yeses = [r for r in judged if r["expected_verdict"] == "yes"]
     depends = [r for r in judged if r["expected_verdict"] == "conditional"]
     answered = [r["length"] for r in ok if not r["abstained"]]
     return {
@@ -68,6 +69,9 @@ def figures(rows: list[dict[str, Any]]) -> dict[str, Any]:
                          / len(judged), 4) if judged else None,
         "false_yes": round(sum(r["verdict"] == "yes" for r in noes) / len(noes), 4)
         if noes else None,
+        # 「不可以」 to a question the files answer 「可以」: it turns a worker away from help
+        "false_no": round(sum(r["verdict"] == "no" for r in yeses) / len(yeses), 4)
+        if yeses else None,
         # 「可以」 where the files say it depends: as wrong a yes as one to a "no" question, and
         # a lower yes threshold can buy verdict accuracy with it while false yes stays put.
         "yes_on_conditional": round(sum(r["verdict"] == "yes" for r in depends)

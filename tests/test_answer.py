@@ -315,3 +315,36 @@ def test_a_clause_from_a_document_the_model_never_saw_is_held_to_its_own_thresho
 
     assert not Assistant.answerable(seen(model.meta["documents"][0]))
     assert Assistant.answerable(seen("cq-unemployment-insurance"))
+
+
+def test_another_regions_clause_is_only_answered_no_when_the_model_is_as_sure_as_at_home(
+) -> None:
+    """On the region corpora the shipped model's 「不可以」 was right 58% of the times it
+    was said (81% on the team's questions): a clause from a document it was not trained on
+    needs the higher "no" probability chosen there, and below it gets 「要看条件」."""
+    from types import SimpleNamespace
+
+    from assistant.answer import Assistant
+    from assistant.reading.model import load
+
+    model = load("verdict")
+    assert model is not None
+    no_min, unseen = model.meta["no_min"], model.meta["unseen_no_min"]
+    assert no_min < unseen < 1.0 and len(model.meta["documents"]) == 15
+    # a reading that leans "no" with a probability between the two thresholds
+    between = next(x for x in (i / 20 for i in range(1, 200))
+                   if no_min + 0.05 < model.probabilities({"scope_outside": x})["no"]
+                   < unseen - 0.05)
+    assert model.probabilities({"scope_outside": between})["no"] > 0.5
+
+    def seen(doc_id: str) -> SimpleNamespace:
+        return SimpleNamespace(verdict_features={"scope_outside": between}, wording=None,
+                               comparison=SimpleNamespace(fails=0),
+                               clause=SimpleNamespace(hit=SimpleNamespace(doc_id=doc_id)))
+
+    assert Assistant.decide_verdict(seen(model.meta["documents"][0]))[0] == "no"
+    assert Assistant.decide_verdict(seen("cq-unemployment-insurance"))[0] == "conditional"
+    # a stated figure that fails the clause's limit settles it on any document
+    failing = seen("cq-unemployment-insurance")
+    failing.comparison = SimpleNamespace(fails=1)
+    assert Assistant.decide_verdict(failing)[0] == "no"

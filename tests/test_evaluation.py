@@ -18,3 +18,13 @@ def test_both_kinds_of_wrong_yes_are_counted_apart() -> None:
     assert got["false_yes"] == 0.25  # one "no" question of four answered 「可以」
     assert got["yes_on_conditional"] == round(2 / 3, 4)
     assert got["verdict"] == round(4 / 8, 4)
+
+
+def test_a_wrong_no_is_counted_among_the_yes_questions() -> None:
+    rows = [_row("yes", "no"), _row("yes", "conditional"), _row("yes", "yes"),
+            _row("yes", None), _row("no", "no"), _row("conditional", "no")]
+    got = figures(rows)
+    # 「不可以」 to one of the four 「可以」 questions; the abstention is no verdict at all,
+    # and a 「不可以」 to a "depends" question is another error
+    assert got["false_no"] == 0.25
+    assert figures([_row("no", "no")])["false_no"] is None

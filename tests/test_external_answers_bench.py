@@ -41,3 +41,23 @@ def test_rendered_file_ingests_to_the_markdowns_chunks(tmp_path: Path, fmt: str)
     assert [c.section for c in rendered.chunks] == [c.section for c in md.chunks]
     assert [eval_normalize(c.text) for c in rendered.chunks] == \
         [eval_normalize(c.text) for c in md.chunks]
+
+
+def test_the_pooled_row_reads_latency_from_every_answer_and_weighs_each_share() -> None:
+    from bench.external_answers import format_results, pooled
+
+    def result(name: str, times: list[float], false_no: float, yeses: int) -> dict:
+        return {"corpus": name, "format": "md", "answerable": 10, "unanswerable": 2,
+                "cover": 0.9, "refused": 0.1, "wrong_quote": 0.0, "abstain": 0.5,
+                "r@5": 1.0, "verdict": 0.5, "false_yes": 0.0, "false_no": false_no,
+                "judged": 8, "noes": 2, "yeses": yeses, "errors": 0, "documents": 1,
+                "chunks": 9, "seconds": 1.0, "misses": [], "times": times,
+                "p50_s": None, "p90_s": None}
+
+    row = pooled([result("a", [1.0, 2.0, 3.0], 0.5, 2), result("b", [4.0, 5.0], 0.0, 6)])
+    assert row["p50_s"] == 3.0 and row["p90_s"] == 5.0
+    assert row["false_no"] == 0.125  # one wrong 「不可以」 in eight 「可以」 questions
+    table = format_results([result("a", [1.0, 2.0, 3.0], 0.5, 2),
+                            result("b", [4.0, 5.0], 0.0, 6)])
+    all_row = next(line for line in table.splitlines() if line.startswith("all "))
+    assert "  3.00   5.00" in all_row and all_row.endswith(" 0.125")

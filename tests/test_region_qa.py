@@ -1,6 +1,6 @@
 """The team's questions over other regions' regulations (assistant/data/regions/) are valid
-data, kept apart from every corpus they are measured against, and the shipped
-answerability model's threshold for unseen documents was chosen on exactly them."""
+data, kept apart from every corpus they are measured against, and the shipped models'
+thresholds for unseen documents were chosen on exactly them."""
 
 from __future__ import annotations
 
@@ -101,3 +101,45 @@ def test_the_unseen_threshold_refuses_no_more_than_it_must() -> None:
     # 0.04 … 0.30 all abstain on the same two and stay within 5%, but from 0.08 they
     # refuse four answerable questions for it; above 0.30 they refuse six (over 5%)
     assert threshold == 0.04 and figures["abstain"] == 0.5 and figures["refused"] == 0.0
+
+
+def test_the_unseen_no_threshold_was_chosen_on_these_corpora() -> None:
+    model = load("verdict")
+    assert model is not None
+    calibration = model.meta["unseen_corpora"]
+    assert calibration["regions_sha256"] == regions_digest(), \
+        "recalibrate with python -m assistant.reading.train --unseen-only"
+    region_ids = {i for c in CORPORA for i in c.document_ids()}
+    assert model.meta["documents"] and not region_ids & set(model.meta["documents"])
+    pooled = calibration["pooled"]
+    assert pooled["n"] == sum(1 for _, item in ITEMS
+                              if item.get("verdict") in ("yes", "no", "conditional")
+                              and item.get("doc"))
+    assert pooled["no_precision"] >= calibration["target_no_precision"]
+    assert calibration["pooled_at_no_min"]["no_precision"] < calibration["target_no_precision"]
+
+
+def test_the_unseen_no_threshold_is_the_lowest_that_is_as_sure_as_at_home() -> None:
+    """Of the thresholds whose 「不可以」 on the region corpora is right as often as on the
+    team's questions (cross-validated), the lowest: a higher one loses right answers."""
+    from assistant.reading.model import LinearModel
+    from assistant.reading.train import calibrate_unseen_verdict
+
+    # one feature, "lean", pushes towards "no"; p(no) rises with its value
+    model = LinearModel("verdict", ["conditional", "no", "yes"], ["lean"],
+                        [[0.0], [1.0], [-1.0]], [0.0, 0.0, 0.0],
+                        {"yes_min": 0.99, "no_min": 0.5, "cross_validated": {
+                            "confusion": {"no->no": 8, "yes->no": 2}}})  # right 80%
+
+    def row(lean: float, truth: str) -> dict:
+        return {"verdict_x": {"lean": lean}, "text": "", "item": {
+            "verdict": truth, "doc": "d.md", "corpus": "r"}}
+
+    # p(no): lean 2 → 0.867, 3 → 0.950, 4 → 0.982, 6 → 0.998
+    rows = [row(2, "yes")] * 3 + [row(2, "no")] * 1 + [row(3, "yes")] * 1 \
+        + [row(3, "no")] * 2 + [row(4, "no")] * 2 + [row(6, "no")] * 2
+    calibrate_unseen_verdict(model, rows)
+    # up to 0.86 every row gets 「不可以」, right 7 of 11 (64%); from 0.87 the lean-2 rows
+    # get 「要看条件」 and the rest are right 6 of 7 (86%); from 0.96, 4 of 4
+    assert model.meta["unseen_no_min"] == 0.87
+    assert model.meta["unseen_corpora"]["pooled"]["no_precision"] == round(6 / 7, 4)
