@@ -31,6 +31,9 @@ _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
 _ITEM = re.compile(r"[（(][一二三四五六七八九十]+[）)]\s*([^；;。（(]+)")
 # "第十七条 失业人员…": the article number belongs to the citation card, not the reply
 _ARTICLE = re.compile(r"^第[零一二三四五六七八九十百千\d]+条\s*")
+# the sentence that introduces an enumerated list: "…符合下列条件的，可以…："
+_LIST_KIND_CHARS = 6  # 下列 + "条件之一", "情形", "人员": the list's kind is named at once
+_LIST_HEADER = re.compile(r"[^。；;：:\n]*下列[^。；;：:\n]*[：:]")
 
 LEADS = {"yes": "可以。", "no": "不可以。", "conditional": "要看条件。"}
 CONDITIONS_QUESTION = "您是否符合上面的条件？"
@@ -116,15 +119,86 @@ def scope_line(scope: Scope) -> str:
 
 def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
     """The clause's conditions as short items, and whether any one suffices. A clause that
-    points to a list ("具备下列条件的…") is answered with the list's items from its passage;
-    "下列情形之一" means any one of them."""
+    introduces a list ("具备下列条件的…："), is an item of one ("（二）非因本人意愿…") or
+    points back to one ("符合前款规定的…") is answered with the list's items from its
+    passage; "下列情形之一" means any one of them."""
+    listed = _listed(sentence, passage)
+    if listed:
+        return listed
+    found = _condition_fragments(sentence)
     s = search_text(sentence)
-    if "下列" in s and passage:
-        tail = passage[passage.find(sentence[-8:]) + 8:] if sentence[-8:] in passage else passage
-        items = [m.group(1).strip() for m in _ITEM.finditer(tail)]
-        if items:
-            header = "满足其中一条即可：" if "之一" in s else "需同时满足："
-            return header, [i[:CONDITION_CHARS] for i in items[:MAX_CONDITIONS]]
+    header = "满足其中一条即可：" if _any_of(s, found) else "需同时满足："
+    if not found:  # a grant to named people ("面向农民工、退役军人…开展培训"): who it is for
+        named = named_groups(sentence)
+        return ("适用于以下人员，属于其中之一即可：" if len(named) > 1 else "适用于："), \
+            [groups().short(g) for g in named[:MAX_CONDITIONS + 2]]
+    return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
+
+
+def _listed(sentence: str, passage: str) -> tuple[str, list[str]] | None:
+    """The enumerated list the clause's conditions are, with its header's any-of; a clause
+    pointing back to it (前款) adds its own conditions after the list's."""
+    s = search_text(sentence)
+    if not passage:
+        return None
+    if "下列" in s:
+        header, start = s, _end_of(sentence, passage)
+    elif _ITEM.match(sentence.strip()) or "前款" in s:
+        at = _end_of(sentence, passage)
+        before = list(_LIST_HEADER.finditer(passage[:at if at else len(passage)]))
+        if not before:
+            return None
+        header, start = search_text(before[-1].group(0)), before[-1].end()
+    else:
+        return None
+    kind = _list_kind(header)
+    if kind is None:
+        return None
+    after = _LIST_HEADER.search(passage, start)  # the next list is another clause's
+    items = [m.group(1).strip()[:CONDITION_CHARS]
+             for m in _ITEM.finditer(passage[start:after.start() if after else len(passage)])]
+    if not items:
+        return None
+    item = _ITEM.match(sentence.strip())
+    if item:  # the item the question matched first, however deep in the list it stands
+        mine = item.group(1).strip()[:CONDITION_CHARS]
+        items = [mine, *(i for i in items if i != mine)]
+    own = _own_condition(sentence) if "前款" in s else []
+    kept = [*items[:MAX_CONDITIONS], *own][:MAX_CONDITIONS + 1]
+    return ("满足其中一条即可：" if kind == "any" and not own else "需同时满足："), kept
+
+
+def _list_kind(header: str) -> str | None:
+    """"any" or "all" by the words right after 下列 in a list's header; None when its
+    items are no conditions (下列各项 / 下列支出)."""
+    at = header.find("下列")
+    after = header[at + 2:at + 2 + _LIST_KIND_CHARS] if at >= 0 else ""
+    if clause_cue("list_any_of").any(after):
+        return "any"
+    return "all" if clause_cue("list_all_of").any(after) else None
+
+
+def _own_condition(sentence: str) -> list[str]:
+    """What a 前款 clause adds to the list it points back to: its words after 「符合前款规定
+    的…，」 up to what it grants (「户籍…不在参保地，…确有困难的，经…核准后，可以领取…」)."""
+    rest = _ARTICLE.sub("", sentence.strip())
+    head = re.match(r"[^，,]*前款[^，,]*[，,]", rest)
+    rest = rest[head.end():] if head else rest
+    found = [m.start() for c in ("grant", "duty") if (m := clause_cue(c).pattern.search(rest))]
+    own = rest[:min(found)].rstrip("，,") if found else ""
+    if len(own) < 4:
+        return []
+    return [own if len(own) <= CONDITION_CHARS else own[:CONDITION_CHARS - 1] + "…"]
+
+
+def _end_of(sentence: str, passage: str) -> int:
+    """Where ``sentence`` ends in ``passage`` (0 when it cannot be found there)."""
+    at = passage.find(sentence[-8:])
+    return at + 8 if at >= 0 else 0
+
+
+def _condition_fragments(sentence: str) -> list[str]:
+    """The sentence's comma-separated parts that state a condition or a limit."""
     cue = clause_cue("condition")
     limit = clause_cue("threshold")
     found = []
@@ -133,12 +207,7 @@ def conditions(sentence: str, passage: str = "") -> tuple[str, list[str]]:
         norm = search_text(fragment)
         if fragment and (cue.any(norm) or limit.any(norm)):
             found.append(fragment[:CONDITION_CHARS])
-    header = "满足其中一条即可：" if _any_of(s, found) else "需同时满足："
-    if not found:  # a grant to named people ("面向农民工、退役军人…开展培训"): who it is for
-        named = named_groups(sentence)
-        return ("适用于以下人员，属于其中之一即可：" if len(named) > 1 else "适用于："), \
-            [groups().short(g) for g in named[:MAX_CONDITIONS + 2]]
-    return ("需要符合文件规定的条件：" if len(found) <= 1 else header), found[:MAX_CONDITIONS]
+    return found
 
 
 def _any_of(sentence: str, found: list[str]) -> bool:

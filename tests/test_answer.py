@@ -239,6 +239,32 @@ def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
     assert header == "满足其中一条即可：" and len(items) == 2
 
 
+def test_a_clause_inside_or_after_a_list_is_answered_with_the_list() -> None:
+    """The answering sentence is often one item of a list (its words matched the question)
+    or a paragraph that points back to the list (符合前款规定的…): its conditions are the
+    list's, under its header's any-of; a list of a fund's uses is no list of conditions."""
+    from assistant.replies import conditions
+
+    passage = ("第十五条 失业人员同时符合下列条件的，可以领取失业保险金：\n"
+               "（一）失业前已经缴纳失业保险费累计满一年，或者不满一年但本人有领取期限的；\n"
+               "（二）非因本人意愿中断就业的；\n（三）已经办理失业登记，并有求职要求的。\n"
+               "符合前款规定的失业人员，户籍不在参保地，按月领取确有困难的，"
+               "可以领取一次性生活补助金。")
+    header, items = conditions("（二）非因本人意愿中断就业的；", passage)
+    # the item asked about first; the 或者 inside item (一) does not make the list any-of
+    assert header == "需同时满足：" and items[0] == "非因本人意愿中断就业的" and len(items) == 3
+    header, items = conditions("符合前款规定的失业人员，户籍不在参保地，按月领取确有困难的，"
+                               "可以领取一次性生活补助金。", passage)
+    assert header == "需同时满足：" and len(items) == 4
+    assert items[3] == "户籍不在参保地，按月领取确有困难的"
+    passage = "非因本人意愿中断就业包括下列情形：（一）劳动合同终止的；（二）被用人单位解除劳动合同的；"
+    header, items = conditions("（二）被用人单位解除劳动合同的；", passage)
+    assert header == "满足其中一条即可：" and items == ["被用人单位解除劳动合同的", "劳动合同终止的"]
+    passage = "失业保险基金用于下列支出：（一）失业保险金；（二）领取失业保险金期间的医疗补助金；"
+    assert conditions("（二）领取失业保险金期间的医疗补助金；", passage)[1] == []
+    assert conditions("失业保险基金用于下列支出：", passage)[1] == []
+
+
 def test_it_depends_always_says_on_what() -> None:
     """A clause with no recognisable condition word: the reply points to the cited clause
     instead of standing bare, and does not repeat the quote."""
