@@ -17,8 +17,8 @@ from corpus.normalize import search_text
 ANSWERED_BY: dict[str, tuple[str, ...]] = {
     # a sum is often set as a multiple of another ("处骗取金额1倍以上3倍以下的罚款")
     "asks_money": ("yuan", "times"),
-    "asks_period": ("month", "day", "hour"),
-    "asks_count": ("person", "count", "hour"),
+    "asks_period": ("month", "day", "hour", "class_hour"),
+    "asks_count": ("person", "count", "hour", "class_hour"),
     "asks_share": ("%",),
     "asks_day": ("date",),
 }

@@ -20,8 +20,13 @@ _NUMBER = r"\d+(?:\.\d+)?|[零〇一二两三四五六七八九十百千]+"
 _UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("month", 1.0),
           "年": ("month", 12.0), "周岁": ("year_old", 1.0), "岁": ("year_old", 1.0),
           "人次": ("person", 1.0), "人": ("person", 1.0), "名": ("person", 1.0),
-          "天": ("day", 1.0), "日": ("day", 1.0), "课时": ("hour", 1.0), "学时": ("hour", 1.0),
-          "小时": ("hour", 1.0), "元": ("yuan", 1.0), "万元": ("yuan", 10000.0),
+          "天": ("day", 1.0), "日": ("day", 1.0), "工作日": ("day", 1.0),
+          "个工作日": ("day", 1.0),
+          # a 课时 is a lesson (often 45 minutes), not an hour of work: not compared with one
+          "课时": ("class_hour", 1.0), "学时": ("class_hour", 1.0),
+          "小时": ("hour", 1.0), "个小时": ("hour", 1.0), "钟头": ("hour", 1.0),
+          "个钟头": ("hour", 1.0),
+          "元": ("yuan", 1.0), "万元": ("yuan", 10000.0),
           "亿元": ("yuan", 1e8), "所": ("count", 1.0), "家": ("count", 1.0),
           "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0),
           "倍": ("times", 1.0)}
@@ -220,5 +225,6 @@ def _show(value: float, unit: str) -> str:
     if unit == "month" and value >= 12 and value % 12 == 0:
         return f"{value / 12:g}年"
     return {"%": f"{number}%", "month": f"{number}个月", "year_old": f"{number}岁",
-            "person": f"{number}人", "day": f"{number}天", "hour": f"{number}学时",
+            "person": f"{number}人", "day": f"{number}天", "class_hour": f"{number}学时",
+            "hour": f"{number}小时",
             "yuan": f"{number}元", "times": f"{number}倍"}.get(unit, number)
