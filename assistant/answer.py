@@ -30,7 +30,13 @@ from assistant.reading.entities import conflict
 from assistant.reading.features import answerability_features, verdict_features
 from assistant.reading.meaning import SentenceVectors, agreement
 from assistant.reading.model import LinearModel, load
-from assistant.reading.question import QuestionReading, read_question, stated_in
+from assistant.reading.question import (
+    QuestionReading,
+    asks_something,
+    leans_on_earlier,
+    read_question,
+    stated_in,
+)
 from assistant.reading.rerank import DEPTH, Candidate, answer_probability, candidates, rerank
 from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
@@ -167,6 +173,17 @@ def _short_section(section: str) -> str:
     return " › ".join(parts[-2:])
 
 
+def topic_turns(text: str, context: list[str]) -> list[str]:
+    """The earlier turns this message's topic comes from: what the asker said of themselves
+    always, and earlier questions only when this message continues them (short, or pointing
+    back: 那…, 这种…, 她也…). A new question after another topic is read alone:
+    in a widget session the turn before it once pulled 郑州's lump-sum article into
+    「我今年52岁，在郑州领失业金快到期了，还没找到工作怎么办」."""
+    if len(search_text(text)) <= FOLLOW_UP_CHARS or leans_on_earlier(text):
+        return context
+    return [turn for turn in context if not asks_something(turn)]
+
+
 def _untrained_document(model: LinearModel, seen: Understanding) -> bool:
     """The answering clause is from a document nobody wrote training questions for (another
     region's upload): the model's thresholds for it were chosen on the region corpora."""
@@ -225,6 +242,8 @@ class Assistant:
         """Facts, retrieval, the answering clause, its scope and the readings the models
         take — the same for answering and for training the models."""
         facts = merge_facts(profile, [*context[-CONTEXT_TURNS:], text])
+        said = search_text(" ".join([*map(stated_in, context[-CONTEXT_TURNS:]), text]))
+        context = topic_turns(text, context)
         norm = search_text(text)
         retrieved = self.searcher.search(text, 10, context=context,
                                          region=retrieval_region(facts, norm))
@@ -241,7 +260,6 @@ class Assistant:
         cands = candidates(retrieved, terms, index.bm25, norm, self._records,
                            q.form in ("number", "date"), cosines, agreements)
         hits = rerank(cands) + retrieved[len(cands):]
-        said = search_text(" ".join([*map(stated_in, context[-CONTEXT_TURNS:]), text]))
         clause = read_clause(hits[:5], terms, index.bm25, figures_wanted(norm, q.form), said)
         record = self._record(clause.hit.chunk_id) if clause else None
         scope = read_scope(record.region if record else None, facts, norm)

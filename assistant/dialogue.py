@@ -17,12 +17,11 @@ from assistant import replies
 from assistant.answer import Answer, Assistant, clean_question
 from assistant.facts import apply_correction, extract_facts
 from assistant.intent import classify
-from assistant.reading.cues import question_cue
-from assistant.reading.question import read_question
+from assistant.reading.question import is_statement
 from assistant.store import ChatSession, Turn, _now
 from assistant.streaming import Opening
 from corpus.errors import NotFound
-from corpus.normalize import detect_script, search_text, to_script
+from corpus.normalize import detect_script, to_script
 
 CONTEXT_TURNS = 2
 # A reply to a pending follow-up question is short ("退役军人", "赣州", "符合").
@@ -147,13 +146,6 @@ def _read_history(turns: list[Turn]) -> tuple[list[str], tuple[str, list[str]] |
             found = (text, said[-CONTEXT_TURNS:])
         said.append(text)
     return said, found
-
-
-def is_statement(text: str) -> bool:
-    """"我是退役军人，在赣州": no question in it at all."""
-    q = read_question(text)
-    return (not q.asks_verdict and q.form == "other" and not any(c in text for c in "？?呢")
-            and not question_cue("open_ask").any(search_text(text)))
 
 
 def _answers_pending(last: dict[str, Any] | None, text: str, new_facts: dict[str, Any]) -> bool:

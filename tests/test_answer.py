@@ -257,9 +257,11 @@ def test_a_clause_inside_or_after_a_list_is_answered_with_the_list() -> None:
                                "可以领取一次性生活补助金。", passage)
     assert header == "需同时满足：" and len(items) == 4
     assert items[3] == "户籍不在参保地，按月领取确有困难的"
-    passage = "非因本人意愿中断就业包括下列情形：（一）劳动合同终止的；（二）被用人单位解除劳动合同的；"
+    passage = ("非因本人意愿中断就业包括下列情形：（一）劳动合同终止的；"
+               "（二）被用人单位解除劳动合同的；")
     header, items = conditions("（二）被用人单位解除劳动合同的；", passage)
-    assert header == "满足其中一条即可：" and items == ["被用人单位解除劳动合同的", "劳动合同终止的"]
+    assert header == "满足其中一条即可："
+    assert items == ["被用人单位解除劳动合同的", "劳动合同终止的"]
     passage = "失业保险基金用于下列支出：（一）失业保险金；（二）领取失业保险金期间的医疗补助金；"
     assert conditions("（二）领取失业保险金期间的医疗补助金；", passage)[1] == []
     assert conditions("失业保险基金用于下列支出：", passage)[1] == []
@@ -374,3 +376,22 @@ def test_another_regions_clause_is_only_answered_no_when_the_model_is_as_sure_as
     failing = seen("cq-unemployment-insurance")
     failing.comparison = SimpleNamespace(fails=1)
     assert Assistant.decide_verdict(failing)[0] == "no"
+
+
+def test_a_new_question_is_read_without_the_questions_before_it() -> None:
+    """In a widget session 「我今年52岁，在郑州领失业金快到期了，还没找到工作怎么办」 came after
+    two questions on other topics, whose words pulled another article first. Earlier
+    questions carry over only to a message that continues them; what the asker said of
+    themselves always does."""
+    from assistant.answer import topic_turns
+
+    asked = ["郑州的失业保险条例现在还有效吗？", "学电工考证，政府给报销吗？"]
+    told = "我在郑州一个厂里干了两年，厂子倒闭了"
+    new = "我今年52岁，在郑州领失业金快到期了，还没找到工作怎么办"
+    assert topic_turns(new, asked) == []
+    assert topic_turns(new, [told, *asked]) == [told]
+    for follow_up in ("那一个月能领多少？",                      # short
+                      "那我老婆在外地交的社保，她能在郑州领吗？",  # opens by pointing back
+                      "我老婆也是从农村出来打工的，她自己也能参加培训吗？",
+                      "我已经到法定退休年龄了，还能享受这个补贴吗？"):
+        assert topic_turns(follow_up, asked) == asked, follow_up

@@ -40,6 +40,9 @@ class QuestionReading:
     statement: str = ""  # what the asker says outside the asking clause (我是…，在…)
 
 
+_CLOSING_ASKS = ("吗", "呢", "么")
+
+
 def clauses(text: str) -> list[str]:
     return [m.group(0).strip() for m in _CLAUSE.finditer(text) if m.group(0).strip()]
 
@@ -101,6 +104,28 @@ def stated_in(turn: str) -> str:
     if read_question(turn).form in ("number", "date"):
         return statement(search_text(turn))
     return turn
+
+
+def is_statement(text: str) -> bool:
+    """"我是退役军人，在赣州": no question in it at all."""
+    q = read_question(text)
+    return (not q.asks_verdict and q.form == "other" and not any(c in text for c in "？?呢")
+            and not question_cue("open_ask").any(search_text(text)))
+
+
+def asks_something(text: str) -> bool:
+    """A question mark, a closing 吗/呢/么, a yes/no ask or an interrogative word: the turn
+    asks, rather than only telling of the asker (「我在厂里干了十几年」)."""
+    s = search_text(text).strip().rstrip("。.！! ")
+    return ("？" in s or "?" in s or s.endswith(_CLOSING_ASKS) or read_question(text).asks_verdict
+            or question_cue("open_ask").any(s))
+
+
+def leans_on_earlier(text: str) -> bool:
+    """「那我老婆呢」, 「这种情况能报吗」, 「她自己也能参加吗」, 「还能享受吗」: the message
+    continues an earlier question rather than asking a new one."""
+    s = search_text(text).lstrip()
+    return s.startswith(question_cue("refers_back").words) or question_cue("points_back").any(s)
 
 
 def _negated(text: str) -> list[str]:
