@@ -40,7 +40,7 @@
     ".jnt-form{display:flex;gap:6px;padding:8px;border-top:1px solid #ddd}",
     ".jnt-form textarea{flex:1;resize:none;height:44px;font:inherit;padding:6px;border:1px solid #bbb;border-radius:6px}",
     ".jnt-form button{border:0;background:#c0392b;color:#fff;border-radius:6px;padding:0 14px;cursor:pointer}",
-    ".jnt-rate{font-size:12px;color:#666}.jnt-rate button{background:none;border:0;cursor:pointer;font-size:14px}",
+    ".jnt-rate{font-size:12px;color:#666}.jnt-rate button{background:none;border:1px solid #ccc;border-radius:10px;margin-left:6px;padding:0 8px;cursor:pointer;font-size:12px;color:#555}",
     "@media (max-width:480px){.jnt-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100vh;max-height:100vh;border-radius:0}}"
   ].join("");
 
@@ -243,8 +243,9 @@
 
   function rating(turnId) {
     var box = el("div", {"class": "jnt-rate"}, labels.helpful);
-    [["up", "👍", labels.up], ["down", "👎", labels.down]].forEach(function (r) {
-      var b = el("button", {"type": "button", "aria-label": r[2]}, r[1]);
+    // Words, not 👍/👎: a machine without a colour-emoji font shows those as empty boxes.
+    [["up", labels.up], ["down", labels.down]].forEach(function (r) {
+      var b = el("button", {"type": "button"}, r[1]);
       b.addEventListener("click", function () {
         api("/v1/feedback", {turn_id: turnId, rating: r[0]}).then(function () {
           box.textContent = labels.thanks;
