@@ -322,14 +322,14 @@ class Assistant:
             verdict = "yes" if confirmed == replies.MEETS else "no"
             conditions = (replies.CONFIRMED[confirmed], conditions[1])
         if opening is not None:
-            opening(replies.verdict_lead(verdict, reasons))
+            opening(replies.verdict_lead(verdict, reasons, seen.question.asks_need))
         expired_line, expired = self._expiry(seen.record, as_of)
         scope_line = replies.scope_line(seen.scope) if verdict != "no" else ""
         follow_up, choices = replies.follow_up(seen.facts, seen.clause.sentence,
                                                seen.scope.regional, confirmed) \
             if verdict == "conditional" else (None, [])
         text = replies.verdict_reply(verdict, reasons, conditions, scope_line, expired_line,
-                                     follow_up)
+                                     follow_up, seen.question.asks_need)
         model = load("verdict")
         why = model.contributions(seen.verdict_features, verdict, seen.wording) \
             if model and verdict else []

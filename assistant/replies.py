@@ -36,14 +36,17 @@ _LIST_KIND_CHARS = 6  # 下列 + "条件之一", "情形", "人员": the list's 
 _LIST_HEADER = re.compile(r"[^。；;：:\n]*下列[^。；;：:\n]*[：:]")
 
 LEADS = {"yes": "可以。", "no": "不可以。", "conditional": "要看条件。"}
+# a question whether something is required (「要不要持健康证上岗？」) is answered in its terms
+NEED_LEADS = {"yes": "需要。", "no": "不需要。", "conditional": "要看条件。"}
 CONDITIONS_QUESTION = "您是否符合上面的条件？"
 MEETS, FAILS, UNSURE = "符合", "不符合", "不清楚"
 CONFIRMED = {MEETS: "按您说的，您符合这些条件：", FAILS: "按您说的，您不符合这些条件："}
 
 
 def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str, list[str]] | None,
-                  scope_line: str, expired_line: str, follow_up: str | None) -> str:
-    lines = [verdict_lead(verdict, reasons)]
+                  scope_line: str, expired_line: str, follow_up: str | None,
+                  asks_need: bool = False) -> str:
+    lines = [verdict_lead(verdict, reasons, asks_need)]
     if scope_line:
         lines.append(scope_line)
     if conditions and conditions[1]:
@@ -59,9 +62,10 @@ def verdict_reply(verdict: str | None, reasons: list[str], conditions: tuple[str
     return "\n".join(lines)
 
 
-def verdict_lead(verdict: str | None, reasons: list[str]) -> str:
+def verdict_lead(verdict: str | None, reasons: list[str], asks_need: bool = False) -> str:
     """The first line of a yes/no reply, and the first thing a streamed reply shows."""
-    return LEADS.get(verdict or "", "要看具体情况。") + "".join(reasons[:2])
+    leads = NEED_LEADS if asks_need else LEADS
+    return leads.get(verdict or "", "要看具体情况。") + "".join(reasons[:2])
 
 
 def fact_lead(span: str) -> str:

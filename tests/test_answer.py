@@ -395,3 +395,20 @@ def test_a_new_question_is_read_without_the_questions_before_it() -> None:
                       "我老婆也是从农村出来打工的，她自己也能参加培训吗？",
                       "我已经到法定退休年龄了，还能享受这个补贴吗？"):
         assert topic_turns(follow_up, asked) == asked, follow_up
+
+
+def test_a_question_whether_something_is_required_is_answered_in_its_terms() -> None:
+    """「要不要持健康证上岗？」 was answered 「可以。」: a required thing is 需要 / 不需要. Only the
+    asking clause counts (「单位必须给我交社保，我要是不想交能行吗」 asks a permission)."""
+    from assistant.reading.question import read_question
+    from assistant.replies import verdict_lead, verdict_reply
+
+    assert read_question("家政阿姨要不要持健康证上岗？").asks_need
+    assert read_question("小企业到2025年也必须开展技能人才评价吗？").asks_need
+    assert not read_question("单位必须给我交社保，我要是不想交能行吗").asks_need
+    assert not read_question("我是退伍军人，能参加免费培训吗？").asks_need
+    assert verdict_lead("yes", [], asks_need=True) == "需要。"
+    assert verdict_lead("no", [], asks_need=True) == "不需要。"
+    assert verdict_lead("yes", []) == "可以。"
+    reply = verdict_reply("conditional", [], ("需同时满足：", ["甲的"]), "", "", None, True)
+    assert reply.startswith("要看条件。")

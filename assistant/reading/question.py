@@ -38,6 +38,7 @@ class QuestionReading:
     legality: bool = False
     first_person: bool = False
     statement: str = ""  # what the asker says outside the asking clause (我是…，在…)
+    asks_need: bool = False  # whether something is required (要不要 / 是否必须)
 
 
 _CLOSING_ASKS = ("吗", "呢", "么")
@@ -188,5 +189,5 @@ def read_question(question: str) -> QuestionReading:
         negated=_negated(s), family=_relatives_for_the_asker(s),
         absolute=question_cue("absolute").find(s), skip=question_cue("skip").find(s),
         legality=question_cue("legality").any(s), first_person=question_cue("first_person").any(s),
-        statement=statement(s),
+        statement=statement(s), asks_need=question_cue("asks_need").any(_asking_clause(s)),
     )
