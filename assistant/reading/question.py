@@ -107,19 +107,18 @@ def stated_in(turn: str) -> str:
     return turn
 
 
-def is_statement(text: str) -> bool:
-    """"我是退役军人，在赣州": no question in it at all."""
-    q = read_question(text)
-    return (not q.asks_verdict and q.form == "other" and not any(c in text for c in "？?呢")
-            and not question_cue("open_ask").any(search_text(text)))
-
-
 def asks_something(text: str) -> bool:
     """A question mark, a closing 吗/呢/么, a yes/no ask or an interrogative word: the turn
     asks, rather than only telling of the asker (「我在厂里干了十几年」)."""
     s = search_text(text).strip().rstrip("。.！! ")
     return ("？" in s or "?" in s or s.endswith(_CLOSING_ASKS) or read_question(text).asks_verdict
             or question_cue("open_ask").any(s))
+
+
+def is_statement(text: str) -> bool:
+    """"我是退役军人，在赣州": no question in it at all, nor a figure or a date asked about."""
+    return (not asks_something(text) and "呢" not in text
+            and read_question(text).form == "other")
 
 
 def leans_on_earlier(text: str) -> bool:
