@@ -412,3 +412,13 @@ def test_a_question_whether_something_is_required_is_answered_in_its_terms() -> 
     assert verdict_lead("yes", []) == "可以。"
     reply = verdict_reply("conditional", [], ("需同时满足：", ["甲的"]), "", "", None, True)
     assert reply.startswith("要看条件。")
+
+
+def test_whether_a_document_is_still_in_force_is_answered_from_its_own_clauses(
+        shipped_assistant) -> None:
+    """「…规定现在还有效吗」 once got 「可以。」: a document's validity is a fact about the
+    document, answered from the clause that repeals or enacts it, never with a verdict."""
+    answer = shipped_assistant.answer("国务院1993年发布的国有企业职工待业保险规定，现在还有效吗？")
+    assert answer.verdict is None and not answer.abstained
+    assert "废止" in answer.answer, answer.answer
+    assert answer.citations[0].doc_id == "reg-unemployment-insurance"

@@ -168,9 +168,14 @@ def _relatives_for_the_asker(s: str) -> list[str]:
 
 def read_question(question: str) -> QuestionReading:
     s = search_text(question)
-    verdict = asks_verdict(s) and (not question_cue("cost").any(s)
-                                   or question_cue("permission").any(_asking_clause(s)))
-    if verdict:
+    # whether a document is still in force is a fact about the document, not a permission
+    validity = question_cue("asks_validity").any(_asking_clause(s)) \
+        and question_cue("document_kind").any(s)
+    verdict = asks_verdict(s) and not validity and (
+        not question_cue("cost").any(s) or question_cue("permission").any(_asking_clause(s)))
+    if validity:
+        form = "date"
+    elif verdict:
         form = "verdict"
     elif question_cue("definition").any(s):
         form = "definition"
