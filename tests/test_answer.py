@@ -422,3 +422,12 @@ def test_whether_a_document_is_still_in_force_is_answered_from_its_own_clauses(
     assert answer.verdict is None and not answer.abstained
     assert "废止" in answer.answer, answer.answer
     assert answer.citations[0].doc_id == "reg-unemployment-insurance"
+
+
+def test_asked_whether_it_is_in_force_a_document_is_quoted_where_it_says_so_of_itself(
+        shipped_assistant) -> None:
+    """Its 施行 sentence carries few of the asker's words (「本条例自发布之日起施行」); the
+    repeal of another regulation beside it carries more, and once was quoted instead."""
+    answer = shipped_assistant.answer("失业保险条例现在还有效吗？")
+    assert answer.verdict is None and not answer.abstained
+    assert "本条例自" in answer.answer and "施行" in answer.answer, answer.answer

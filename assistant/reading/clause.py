@@ -38,7 +38,7 @@ def figures_wanted(question: str, form: str) -> set[str]:
     if not kinds and form == "date":
         kinds = {"date"}
     if not kinds and form == "number":
-        kinds = {unit for units in ANSWERED_BY.values() for unit in units} - {"date"}
+        kinds = {unit for units in ANSWERED_BY.values() for unit in units} - {"date", "in_force"}
     return kinds
 
 
@@ -62,7 +62,10 @@ def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str], said:
             close = fitting
             best = max(fitting)
     if wanted:
-        figured = [x for x in close if held(x[2]) & wanted]
+        # a document states its own force once, in few of the asker's words (「本条例自…起
+        # 施行」): asked whether it is in force, that sentence answers wherever it ranks
+        pool = scored if "in_force" in wanted else close
+        figured = [x for x in pool if held(x[2]) & wanted]
         if figured:
             best = max(figured)
     return best[0], best[2]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.reading.cues import question_cue
+from assistant.reading.cues import clause_cue, question_cue
 from assistant.reading.thresholds import quantities
 from corpus.normalize import search_text
 
@@ -21,6 +21,8 @@ ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "asks_count": ("person", "count", "hour", "class_hour"),
     "asks_share": ("%",),
     "asks_day": ("date",),
+    # whether a document is still in force: the sentence in which it says so of itself
+    "asks_validity": ("in_force",),
 }
 # A calendar date, or one counted from an event ("自办理失业登记之日起").
 _DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|[一二〇零○]{4}年|"
@@ -32,9 +34,19 @@ def asked(question: str) -> list[str]:
     return [name for name in ANSWERED_BY if question_cue(name).any(s)]
 
 
+def states_own_force(text: str) -> bool:
+    """「本条例自2016年7月1日起施行」, 「本办法有效期至…」: the document speaks of its own force
+    (「…《国有企业职工待业保险规定》同时废止」 speaks of another's)."""
+    s = search_text(text)
+    return clause_cue("in_force").any(s) and any(
+        f"本{kind}" in s for kind in question_cue("document_kind").words)
+
+
 def held(text: str) -> set[str]:
     s = search_text(text)
     kinds = {q.unit for q in quantities(s)}
+    if states_own_force(s):
+        kinds.add("in_force")
     if _DATE.search(s):
         kinds.add("date")
     if any(c.isdigit() for c in s):
