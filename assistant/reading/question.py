@@ -110,15 +110,19 @@ def stated_in(turn: str) -> str:
 def asks_something(text: str) -> bool:
     """A question mark, a closing 吗/呢/么, a yes/no ask or an interrogative word: the turn
     asks, rather than only telling of the asker (「我在厂里干了十几年」)."""
-    s = search_text(text).strip().rstrip("。.！! ")
-    return ("？" in s or "?" in s or s.endswith(_CLOSING_ASKS) or read_question(text).asks_verdict
-            or question_cue("open_ask").any(s))
+    return _asks(text, read_question(text))
 
 
 def is_statement(text: str) -> bool:
     """"我是退役军人，在赣州": no question in it at all, nor a figure or a date asked about."""
-    return (not asks_something(text) and "呢" not in text
-            and read_question(text).form == "other")
+    q = read_question(text)
+    return not _asks(text, q) and "呢" not in text and q.form == "other"
+
+
+def _asks(text: str, q: QuestionReading) -> bool:
+    s = search_text(text).strip().rstrip("。.！! ")
+    return ("？" in s or "?" in s or s.endswith(_CLOSING_ASKS) or q.asks_verdict
+            or question_cue("open_ask").any(s))
 
 
 def leans_on_earlier(text: str) -> bool:
