@@ -27,6 +27,8 @@ CONDITION_CHARS = 48
 MAX_CONDITIONS = 3
 MAX_CHOICES = 6
 _FRAGMENT = re.compile(r"[^，,；;：:。！？!?]+")
+# a limit states a figure (满一年, 不低于80%); 最低生活保障 and 县级以上 state none
+_FIGURE = re.compile(r"\d|[一二两三四五六七八九十百千万半]")
 # enumerated items: （一）…；（二）…
 _ITEM = re.compile(r"[（(][一二三四五六七八九十]+[）)]\s*([^；;。（(]+)")
 # "第十七条 失业人员…": the article number belongs to the citation card, not the reply
@@ -202,14 +204,20 @@ def _end_of(sentence: str, passage: str) -> int:
 
 
 def _condition_fragments(sentence: str) -> list[str]:
-    """The sentence's comma-separated parts that state a condition or a limit."""
+    """The sentence's comma-separated parts that state a condition the asker can meet or
+    a limit. A part that only leaves the decision to an authority (「各地根据实际情况」,
+    「给予一定的生活费补贴」) is none, nor a limit word with neither a figure nor the 「…的」
+    drafting ends a condition with (「最低生活保障」, 「县级以上」; but 「…期满未续订的」)."""
     cue = clause_cue("condition")
+    discretion = set(clause_cue("discretion").words)
     limit = clause_cue("threshold")
     found = []
     for m in _FRAGMENT.finditer(sentence):
         fragment = _ARTICLE.sub("", m.group(0).strip())
         norm = search_text(fragment)
-        if fragment and (cue.any(norm) or limit.any(norm)):
+        meets = any(w not in discretion for w in cue.find(norm))
+        limited = limit.any(norm) and (_FIGURE.search(norm) or norm.endswith("的"))
+        if fragment and (meets or limited):
             found.append(fragment[:CONDITION_CHARS])
     return found
 

@@ -239,6 +239,23 @@ def test_conditions_read_all_of_and_any_of_from_the_clause() -> None:
     assert header == "满足其中一条即可：" and len(items) == 2
 
 
+def test_what_an_authority_decides_is_not_shown_as_the_askers_condition() -> None:
+    """「各地根据实际情况」 and 「一定的」 leave the decision to the authority, and 最低 in
+    「最低生活保障」 or 以上 in 「县级以上」 limits nothing: none is a condition the asker can
+    meet. With no condition left, the reply names who the clause is for."""
+    from assistant.replies import conditions
+
+    header, items = conditions("各地根据实际情况，对参加培训的就业困难人员和零就业家庭成员、"
+                               "城市最低生活保障家庭成员，在培训期间给予一定的生活费补贴。")
+    assert header.startswith("适用于以下人员") and "零就业家庭" in items
+    assert not any("根据实际" in i or "一定" in i for i in items)
+    header, items = conditions("县级以上人民政府应当对参加职业培训的失业人员给予补贴。")
+    assert not any("县级以上" in i for i in items)
+    # a limit with a figure, or a 「…的」 condition, still is one
+    assert conditions("连续工作满一年，劳动合同期满未续订的，可以申请补助。")[1] \
+        == ["连续工作满一年", "劳动合同期满未续订的"]
+
+
 def test_a_clause_inside_or_after_a_list_is_answered_with_the_list() -> None:
     """The answering sentence is often one item of a list (its words matched the question)
     or a paragraph that points back to the list (符合前款规定的…): its conditions are the
