@@ -42,11 +42,13 @@ from assistant.reading.scope import Scope, places_named, read_scope
 from assistant.reading.thresholds import Comparison, compare
 from assistant.reading.verdict import verdict_of
 from assistant.streaming import Opening, in_script
+from corpus.bm25 import BM25
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, search_text, to_script
 from corpus.regions import Region, regions
 from corpus.search import Searcher, SearchHit
+from corpus.tokenize import expand, tokenize
 
 MAX_QUESTION_CHARS = 2000
 # A message this short after a yes/no question asks the same kind of thing ("那我老婆呢"),
@@ -59,6 +61,7 @@ _PLACE_KEYS = ("province", "city", "county")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
+_PUNCT = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -113,6 +116,7 @@ class Understanding:
     candidates: list[Candidate]
     intent: Intent
     conflicts: list[tuple[str, str]]
+    unknown_term: str = ""  # the term asked about, when the files never use it
 
     @property
     def wording(self) -> str:
@@ -182,6 +186,29 @@ def topic_turns(text: str, context: list[str]) -> list[str]:
     if len(search_text(text)) <= FOLLOW_UP_CHARS or leans_on_earlier(text):
         return context
     return [turn for turn in context if not asks_something(turn)]
+
+
+def uses_term(term: str, hits: list[SearchHit], bm25: BM25) -> bool:
+    """Whether the files use the term a question asks the meaning of: a passage found holds
+    it, a synonym, or all of its words (「申请条件」 in 「申请…的条件」), or the files use each
+    of its words somewhere (they may say it in other words). Files that never use a term
+    cannot say what it means: 「以工代训是什么意思」 was once answered with the 职业教育法's
+    definition of 职业教育."""
+    tokens = tokenize(term)
+    if tokens and all(t in bm25.vocab for t in tokens if len(t) > 1):
+        return True
+    wanted = [_bare(term), *map(_bare, expand(term))]
+    for hit in hits:
+        text = search_text(f"{hit.title} {hit.section} {hit.text}")
+        bare = _bare(text)
+        if any(w and w in bare for w in wanted) or (tokens and all(t in text for t in tokens)):
+            return True
+    return False
+
+
+def _bare(text: str) -> str:
+    """Without punctuation or spaces: 「“1+X”证书」 uses 1+X证书."""
+    return _PUNCT.sub("", text)
 
 
 def _untrained_document(model: LinearModel, seen: Understanding) -> bool:
@@ -279,12 +306,15 @@ class Assistant:
                                         self._sentence_vectors(clause.sentence)))
         conflicts = conflict(q.text, clause.sentence) if clause else []
         v_features = verdict_features(q, clause, scope, comparison, conflicts, said)
+        unknown = q.term if q.term and not uses_term(q.term, hits[:DEPTH], index.bm25) else ""
         return Understanding(text, context, facts, hits, q, clause, record, scope, comparison,
-                             check, a_features, v_features, cands, intent, conflicts)
+                             check, a_features, v_features, cands, intent, conflicts, unknown)
 
     # -- decisions -----------------------------------------------------------------------
     @staticmethod
     def answerable(seen: Understanding) -> bool:
+        if seen.unknown_term:
+            return False
         model = load("answerable")
         if model is None:
             return seen.check.answerable

@@ -448,3 +448,16 @@ def test_asked_whether_it_is_in_force_a_document_is_quoted_where_it_says_so_of_i
     answer = shipped_assistant.answer("失业保险条例现在还有效吗？")
     assert answer.verdict is None and not answer.abstained
     assert "本条例自" in answer.answer and "施行" in answer.answer, answer.answer
+
+
+@pytest.mark.parametrize("question", ["以工代训是什么意思", "零工驿站是什么意思？"])
+def test_the_meaning_of_a_term_the_files_never_use_is_not_made_up(shipped_assistant,
+                                                                 question: str) -> None:
+    """No shipped text uses 以工代训 or 零工: a definition of some other term (职业教育法
+    第二条 「本法所称职业教育，是指…」) is not its meaning."""
+    assert shipped_assistant.answer(question).abstained
+
+
+def test_the_meaning_of_a_term_the_files_use_is_quoted(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("什么是失业保险金？")
+    assert not answer.abstained and "失业保险金" in answer.citations[0].quote

@@ -122,6 +122,11 @@ def test_what_the_asker_states_besides_the_ask(question: str, said: str) -> None
     assert read_question(question).statement == said
 
 
+@pytest.mark.parametrize(("question", "term"), CASES["term"])
+def test_the_term_whose_meaning_is_asked(question: str, term: str) -> None:
+    assert read_question(question).term == term
+
+
 def test_a_passage_holding_only_its_title_never_answers() -> None:
     """A chunk that is just the document's name ("内蒙古…实施方案") was quoted as the answer
     (「文件规定：内蒙古自治区…实施方案」); the next passage with a clause answers instead."""

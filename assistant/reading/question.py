@@ -22,6 +22,8 @@ _ASK_SPAN = 16
 _A_NOT_A = re.compile(r"([\u4e00-\u9fff])不\1")
 _NEGATED_OBJECT = 10
 _SELF_STATUS = ("家属", "家人", "亲戚")
+_QUOTE_MARK = re.compile(r"[“”\"「」『』‘’']")
+_QUOTED = re.compile(r"[“\"「『‘']([^”\"」』’']{2,})[”\"」』’']")
 
 
 @dataclass(frozen=True)
@@ -39,6 +41,7 @@ class QuestionReading:
     first_person: bool = False
     statement: str = ""  # what the asker says outside the asking clause (我是…，在…)
     asks_need: bool = False  # whether something is required (要不要 / 是否必须)
+    term: str = ""  # the term whose meaning is asked (「以工代训是什么意思」: 以工代训)
 
 
 _CLOSING_ASKS = ("吗", "呢", "么")
@@ -53,6 +56,8 @@ def _is_yes_no_clause(clause: str) -> bool:
     if question_cue("asks_verdict").any(bare) or _A_NOT_A.search(bare.replace("不不", "")):
         return True
     asked = clause.rstrip("～~ ").endswith(("？", "?"))
+    if any(bare.endswith(w) for w in question_cue("asks_content").words):
+        return False
     for particle in question_cue("verdict_final").words:
         if bare.endswith(particle):
             head = bare[: len(bare) - len(particle)][-_ASK_SPAN:]
@@ -170,6 +175,48 @@ def _relatives_for_the_asker(s: str) -> list[str]:
     return [] if own.get("groups") or own.get("employment_status") else relatives
 
 
+def asked_term(text: str) -> str:
+    """The term whose meaning a question asks (「以工代训是什么意思」, 「什么叫技能提升补贴」),
+    in search form; "" when it asks none, or points at something said before (这是…).
+    The term ends where its clause does; fillers in front (请问, 我想问) are not in it."""
+    for part in clauses(text):
+        part = part.rstrip("？?～~。.！! 呀啊呢吗")
+        term = ""
+        if after := question_cue("term_after").find(part):
+            term = part[part.find(after[0]) + len(after[0]):]
+        elif before := question_cue("term_before").find(part):
+            term = part[:part.find(before[0])]
+            term = term[len(_leading_filler(term)):]
+        term = _named_term(_without_adverbs(term.strip()))
+        points = any(term.startswith(w) for w in question_cue("refers_back").words)
+        if len(term) >= 2 and not points and not question_cue("first_person").any(term):
+            return term
+    return ""
+
+
+def _without_adverbs(phrase: str) -> str:
+    adverbs = question_cue("term_adverb").words
+    while stripped := next((a for a in adverbs if phrase.endswith(a)), ""):
+        phrase = phrase[:-len(stripped)]
+    return phrase
+
+
+def _named_term(phrase: str) -> str:
+    """The term itself out of 「条例所称的“X”」: a quoted term, else what follows 所称 / 中的;
+    "" for several quoted things at once (「“1”和“X”」)."""
+    quoted = _QUOTED.findall(phrase)
+    if len(quoted) == 1:
+        return quoted[0]
+    for word in question_cue("term_source").find(phrase):
+        phrase = phrase[phrase.rfind(word) + len(word):]
+    return "" if _QUOTE_MARK.search(phrase) else phrase
+
+
+def _leading_filler(term: str) -> str:
+    found = question_cue("asking_filler").find(term)
+    return found[0] if found and term.startswith(found[0]) else ""
+
+
 def read_question(question: str) -> QuestionReading:
     s = search_text(question)
     # whether a document is still in force is a fact about the document, not a permission
@@ -198,4 +245,5 @@ def read_question(question: str) -> QuestionReading:
         absolute=question_cue("absolute").find(s), skip=question_cue("skip").find(s),
         legality=question_cue("legality").any(s), first_person=question_cue("first_person").any(s),
         statement=statement(s), asks_need=question_cue("asks_need").any(_asking_clause(s)),
+        term=asked_term(s),
     )
