@@ -355,7 +355,7 @@ def test_a_clause_from_a_document_the_model_never_saw_is_held_to_its_own_thresho
     assert abs(model.probabilities({"lead_cosine": x})["answerable"] - p) < 1e-6
 
     def seen(doc_id: str) -> SimpleNamespace:
-        return SimpleNamespace(answerable_features={"lead_cosine": x},
+        return SimpleNamespace(answerable_features={"lead_cosine": x}, unknown_term="",
                                clause=SimpleNamespace(hit=SimpleNamespace(doc_id=doc_id)))
 
     assert not Assistant.answerable(seen(model.meta["documents"][0]))

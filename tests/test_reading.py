@@ -127,6 +127,11 @@ def test_the_term_whose_meaning_is_asked(question: str, term: str) -> None:
     assert read_question(question).term == term
 
 
+@pytest.mark.parametrize(("question", "skip"), CASES["skip"])
+def test_a_step_put_off_is_told_from_steps_in_order(question: str, skip: list[str]) -> None:
+    assert read_question(question).skip == skip
+
+
 def test_a_passage_holding_only_its_title_never_answers() -> None:
     """A chunk that is just the document's name ("内蒙古…实施方案") was quoted as the answer
     (「文件规定：内蒙古自治区…实施方案」); the next passage with a clause answers instead."""

@@ -157,7 +157,8 @@ def _relatives_for_the_asker(s: str) -> list[str]:
     """Relatives who would benefit without holding the status a clause names: the asker
     claims through them ("我老公是退伍军人，我能…吗"), or asks about one the question gives
     no status of their own ("那我老婆呢"). A relative described with a status of their own
-    ("我儿子技校毕业一年了还没找到工作，能…吗") is the beneficiary, and nothing is amiss."""
+    ("我儿子技校毕业一年了还没找到工作，能…吗"), or who is the one who would train, work or
+    claim ("我妈60岁了想学养老护理，能免费学吗"), is the beneficiary, and nothing is amiss."""
     found = question_cue("family").find(s)
     if not found:
         return []
@@ -168,11 +169,24 @@ def _relatives_for_the_asker(s: str) -> list[str]:
     relative_here = any(w not in _SELF_STATUS for w in question_cue("family").find(asking))
     if speaks and not relative_here:
         return relatives
+    if any(_says_of(part, relatives) for part in parts):
+        return []
     as_self = s
     for word in relatives:
         as_self = as_self.replace(f"我{word}", "我").replace(word, "我")
     own = extract_facts(as_self)
     return [] if own.get("groups") or own.get("employment_status") else relatives
+
+
+def _says_of(part: str, relatives: list[str]) -> bool:
+    """The clause has a relative for its subject and says something of them (「我妈60岁了
+    想学养老护理」), not only names them (「那我老婆呢」)."""
+    for word in relatives:
+        for opening in (f"我{word}", f"我们{word}", word):
+            if part.startswith(opening):
+                said = part[len(opening):].rstrip("？?。.！!～~ 呢吗啊呀的")
+                return len(said) >= 2
+    return False
 
 
 def asked_term(text: str) -> str:
@@ -217,6 +231,18 @@ def _leading_filler(term: str) -> str:
     return found[0] if found and term.startswith(found[0]) else ""
 
 
+def _skipped(text: str) -> list[str]:
+    """The skip words of the question, but a 「以后再」 after a step done (「拿了初级证以后
+    再考中级」: 了 in its clause before it) is the proper order of steps, not putting one off."""
+    found = []
+    for part in clauses(text):
+        for word in question_cue("skip").find(part):
+            done = "了" in part[:part.find(word)]
+            if not (done and question_cue("later").any(word)):
+                found.append(word)
+    return found
+
+
 def read_question(question: str) -> QuestionReading:
     s = search_text(question)
     # whether a document is still in force is a fact about the document, not a permission
@@ -242,7 +268,7 @@ def read_question(question: str) -> QuestionReading:
         text=s, asks_verdict=verdict, form=form,
         asks_money=question_cue("money").any(s), asks_list=question_cue("list").any(s),
         negated=_negated(s), family=_relatives_for_the_asker(s),
-        absolute=question_cue("absolute").find(s), skip=question_cue("skip").find(s),
+        absolute=question_cue("absolute").find(s), skip=_skipped(s),
         legality=question_cue("legality").any(s), first_person=question_cue("first_person").any(s),
         statement=statement(s), asks_need=question_cue("asks_need").any(_asking_clause(s)),
         term=asked_term(s),
