@@ -206,6 +206,13 @@ def uses_term(term: str, hits: list[SearchHit], bm25: BM25) -> bool:
     return False
 
 
+def _as_typed(text: str, term: str) -> str:
+    """``term`` (search form: Simplified, lower case) as the asker typed it (1+X证书)."""
+    norm = search_text(text)
+    at = norm.find(term)
+    return text[at:at + len(term)] if at >= 0 and len(norm) == len(text) else term
+
+
 def _bare(text: str) -> str:
     """Without punctuation or spaces: 「“1+X”证书」 uses 1+X证书."""
     return _PUNCT.sub("", text)
@@ -255,7 +262,7 @@ class Assistant:
             reply = replies.smalltalk() if intent.label == "smalltalk" else replies.out_of_scope()
             answer = Answer(reply, abstained=intent.label == "out_of_scope")
         elif not answerable:
-            answer = Answer(replies.abstain(self._related_titles(seen)), abstained=True)
+            answer = self._refusal(seen)
         elif seen.question.asks_verdict:
             answer = self._verdict_answer(seen, as_of, in_script(opening, script))
         else:
@@ -385,6 +392,14 @@ class Assistant:
         expired_line, expired = self._expiry(seen.record, as_of)
         text = replies.fact_reply(span, replies.scope_line(seen.scope), expired_line)
         return Answer(text, citations=self._citations(seen), expired=expired)
+
+    def _refusal(self, seen: Understanding) -> Answer:
+        """The files do not answer: which term they never use, when that is why."""
+        if seen.unknown_term:
+            term = _as_typed(seen.text, seen.unknown_term)
+            return Answer(replies.unknown_term(term), abstained=True,
+                          rule_trace=[{"kind": "unknown_term", "term": term}])
+        return Answer(replies.abstain(self._related_titles(seen)), abstained=True)
 
     def _citations(self, seen: Understanding) -> list[Citation]:
         """The answering clause first, then the best sentence of each next passage: at most

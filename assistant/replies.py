@@ -320,6 +320,12 @@ def abstain(titles: list[str]) -> str:
     return f"现有政策文件没有规定这个问题。{covers}{HOTLINE}"
 
 
+def unknown_term(term: str) -> str:
+    """The files never use the term whose meaning was asked: say so, rather than only that
+    they do not answer."""
+    return f"现有政策文件里没有“{term}”这个说法，没法按文件解释它的意思。{HOTLINE}"
+
+
 def english_only() -> str:
     return ("目前只能回答中文提问，请用中文描述您的问题。"
             "(Please ask in Chinese: the policies on file are in Chinese.)")
