@@ -48,7 +48,7 @@ from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, search_text, to_script
 from corpus.regions import Region, regions
 from corpus.search import Searcher, SearchHit
-from corpus.tokenize import expand, tokenize
+from corpus.tokenize import synonyms, tokenize
 
 MAX_QUESTION_CHARS = 2000
 # A message this short after a yes/no question asks the same kind of thing ("那我老婆呢"),
@@ -190,14 +190,15 @@ def topic_turns(text: str, context: list[str]) -> list[str]:
 
 def uses_term(term: str, hits: list[SearchHit], bm25: BM25) -> bool:
     """Whether the files use the term a question asks the meaning of: a passage found holds
-    it, a synonym, or all of its words (「申请条件」 in 「申请…的条件」), or the files use each
+    it, its synonym, or all of its words (「申请条件」 in 「申请…的条件」), or the files use each
     of its words somewhere (they may say it in other words). Files that never use a term
     cannot say what it means: 「以工代训是什么意思」 was once answered with the 职业教育法's
     definition of 职业教育."""
     tokens = tokenize(term)
     if tokens and all(t in bm25.vocab for t in tokens if len(t) > 1):
         return True
-    wanted = [_bare(term), *map(_bare, expand(term))]
+    # a synonym of the whole term only: 零工 → 灵活就业 says nothing of 零工驿站
+    wanted = [_bare(term), *map(_bare, synonyms().get(term, []))]
     for hit in hits:
         text = search_text(f"{hit.title} {hit.section} {hit.text}")
         bare = _bare(text)

@@ -450,11 +450,13 @@ def test_asked_whether_it_is_in_force_a_document_is_quoted_where_it_says_so_of_i
     assert "本条例自" in answer.answer and "施行" in answer.answer, answer.answer
 
 
-@pytest.mark.parametrize("question", ["以工代训是什么意思", "什么叫稳岗返还？"])
+@pytest.mark.parametrize("question", ["以工代训是什么意思", "什么叫稳岗返还？",
+                                      "零工驿站是什么意思？"])
 def test_the_meaning_of_a_term_the_files_never_use_is_not_made_up(shipped_assistant,
                                                                  question: str) -> None:
-    """No shipped text uses 以工代训 or 稳岗: a definition of some other term (职业教育法
-    第二条 「本法所称职业教育，是指…」) is not its meaning. The reply says which term."""
+    """No shipped text uses 以工代训, 稳岗 or 驿站: a definition of some other term (职业教育法
+    第二条 「本法所称职业教育，是指…」) is not its meaning, nor is a synonym of part of the
+    term (零工 → 灵活就业). The reply says which term."""
     answer = shipped_assistant.answer(question)
     assert answer.abstained and not answer.citations
     term = answer.rule_trace[0]["term"]

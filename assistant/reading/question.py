@@ -192,8 +192,9 @@ def _says_of(part: str, relatives: list[str]) -> bool:
 def asked_term(text: str) -> str:
     """The term whose meaning a question asks (「以工代训是什么意思」, 「什么叫技能提升补贴」),
     in search form; "" when it asks none, or points at something said before (这是…).
-    The term ends where its clause does; fillers in front (请问, 我想问) are not in it."""
-    for part in clauses(text):
+    The term ends where its clause does, or at a space (「啥叫职业教育 就是技校吗」); fillers in
+    front (请问, 我想问) are not in it."""
+    for part in (piece for clause in clauses(text) for piece in clause.split()):
         part = part.rstrip("？?～~。.！! 呀啊呢吗")
         term = ""
         if after := question_cue("term_after").find(part):
