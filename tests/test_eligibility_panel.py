@@ -220,3 +220,16 @@ def test_agreement_holds_for_a_regional_rule_that_does_not_test_the_place(
     assert finding.rule_id != "hn_training_subsidy"
     assert "hn_training_subsidy" not in by_id(panel(worker, TODAY, book))
     assert_agree(book, worker, TODAY)
+
+
+def test_a_group_that_implies_the_employment_status_is_not_asked_it_again() -> None:
+    """A counselor who chose 失业人员 has said the worker is unemployed: the panel does not
+    ask 「请问您现在的就业状态是？」 first; a status stated outright still wins."""
+    chosen = {"city": "郑州市", "groups": ["失业人员"], "age": 45}
+    asked = [a["fact"] for a in panel(chosen)["summary"]["ask_next"]]
+    assert "employment_status" not in asked
+    assert parse_profile(chosen).facts()["employment_status"] == "unemployed"
+    stated = parse_profile({**chosen, "employment_status": "在职"}).facts()
+    assert stated["employment_status"] == "在职"
+    # groups that imply different statuses imply none
+    assert parse_profile({"groups": ["在校学生", "失业人员"]}).employment_status is None

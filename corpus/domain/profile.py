@@ -91,6 +91,8 @@ class Profile:
                 facts[key] = getattr(self, key)
         if self.age is not None:
             facts["age"] = self.age
+        if self.employment_status and "employment_status" not in facts:
+            facts["employment_status"] = self.employment_status  # implied by a group
         if self.groups or "groups" in self.raw:
             facts["groups"] = list(self.groups)
         if "certificates" in self.raw:
@@ -122,7 +124,7 @@ def parse_profile(data: Any, occupation_code: OccupationLookup | None = None) ->
     _place(p, kept)
     p.groups = _groups(_strings(kept.get("groups"), "groups"))
     p.age = _age(kept.get("age"))
-    p.employment_status = _text(kept.get("employment_status"))
+    p.employment_status = _text(kept.get("employment_status")) or _implied_status(p.groups)
     p.current_occupation = _text(kept.get("current_occupation"))
     p.certificates = tuple(_certificate(c, occupation_code)
                            for c in _list(kept.get("certificates"), "certificates"))
@@ -181,6 +183,13 @@ def _groups(words: list[str]) -> tuple[str, ...]:
                                code="bad_group", detail={"group": word})
         out += [g for g in found if g not in out]
     return tuple(out)
+
+
+def _implied_status(named: tuple[str, ...]) -> str | None:
+    """The employment status the groups imply when they agree on one (城镇登记失业人员 is
+    unemployed), so a counselor who chose the group is not asked the status again."""
+    implied = {groups().statuses[g] for g in named if g in groups().statuses}
+    return implied.pop() if len(implied) == 1 else None
 
 
 def _physical_limits(stated: Any, constraints: Any) -> tuple[str, ...]:
