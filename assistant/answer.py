@@ -45,7 +45,7 @@ from assistant.streaming import Opening, in_script
 from corpus.bm25 import BM25
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
-from corpus.normalize import detect_script, search_text, to_script
+from corpus.normalize import detect_script, eval_normalize, search_text, to_script
 from corpus.regions import Region, regions
 from corpus.search import Searcher, SearchHit
 from corpus.tokenize import synonyms, tokenize
@@ -61,7 +61,6 @@ _PLACE_KEYS = ("province", "city", "county")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
 _TAG = re.compile(r"<[^>]{0,200}>")
-_PUNCT = re.compile(r"[\W_]+")
 
 
 @dataclass
@@ -198,10 +197,11 @@ def uses_term(term: str, hits: list[SearchHit], bm25: BM25) -> bool:
     if tokens and all(t in bm25.vocab for t in tokens if len(t) > 1):
         return True
     # a synonym of the whole term only: 零工 → 灵活就业 says nothing of 零工驿站
-    wanted = [_bare(term), *map(_bare, synonyms().get(term, []))]
+    # letters and digits only: 「“1+X”证书」 uses 1+X证书
+    wanted = [eval_normalize(w) for w in (term, *synonyms().get(term, []))]
     for hit in hits:
         text = search_text(f"{hit.title} {hit.section} {hit.text}")
-        bare = _bare(text)
+        bare = eval_normalize(text)
         if any(w and w in bare for w in wanted) or (tokens and all(t in text for t in tokens)):
             return True
     return False
@@ -212,11 +212,6 @@ def _as_typed(text: str, term: str) -> str:
     norm = search_text(text)
     at = norm.find(term)
     return text[at:at + len(term)] if at >= 0 and len(norm) == len(text) else term
-
-
-def _bare(text: str) -> str:
-    """Without punctuation or spaces: 「“1+X”证书」 uses 1+X证书."""
-    return _PUNCT.sub("", text)
 
 
 def _untrained_document(model: LinearModel, seen: Understanding) -> bool:

@@ -188,7 +188,8 @@ def _groups(words: list[str]) -> tuple[str, ...]:
 def _implied_status(named: tuple[str, ...]) -> str | None:
     """The employment status the groups imply when they agree on one (城镇登记失业人员 is
     unemployed), so a counselor who chose the group is not asked the status again."""
-    implied = {groups().statuses[g] for g in named if g in groups().statuses}
+    statuses = groups().statuses
+    implied = {statuses[g] for g in named if g in statuses}
     return implied.pop() if len(implied) == 1 else None
 
 
