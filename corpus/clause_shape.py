@@ -12,6 +12,7 @@ normalised search form (``normalize.search_text``).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -21,14 +22,22 @@ import yaml
 TABLE_FILE = Path(__file__).parent / "lexicon" / "clause_shapes.yaml"
 # A number in digits or Chinese numerals; a unit from the table must follow it at once.
 NUMBER = r"(?:\d+(?:\.\d+)?|[零〇一二三四五六七八九十百千万两]+)"
+# A form word written 「这个…条例」 matches 这个条例 and 这个用工条例: "…" stands for a few
+# characters of the same clause, the words a worker puts between (a place, a kind).
+GAP = "…"
+_GAP_PATTERN = r"[^，,。？?！!；;：:\s]{0,6}"
 
 
 @dataclass(frozen=True)
 class ShapeTable:
     forms: dict[str, tuple[str, ...]]
+    form_patterns: dict[str, re.Pattern[str]]
     markers: dict[str, tuple[str, ...]]
     quantities: dict[str, re.Pattern[str]]
     enumeration: dict[str, tuple[tuple[str, ...], int]]
+    # a shape whose best clause is placed at this rank or higher when the question has the
+    # form: the scope article shares no words with what the asker wants done under it
+    slots: dict[str, int]
 
 
 def load_table(path: Path = TABLE_FILE) -> ShapeTable:
@@ -38,6 +47,7 @@ def load_table(path: Path = TABLE_FILE) -> ShapeTable:
     markers: dict[str, tuple[str, ...]] = {}
     quantities: dict[str, re.Pattern[str]] = {}
     enumeration: dict[str, tuple[tuple[str, ...], int]] = {}
+    slots: dict[str, int] = {}
     for name, spec in raw["shapes"].items():
         if name not in forms:
             raise ValueError(f"clause shape {name!r} has no question form")
@@ -48,7 +58,17 @@ def load_table(path: Path = TABLE_FILE) -> ShapeTable:
             quantities[name] = re.compile(f"{NUMBER}(?:{alts})")
         if items := spec.get("enumeration"):
             enumeration[name] = (tuple(items), int(spec.get("min_enumeration", 2)))
-    return ShapeTable(forms, markers, quantities, enumeration)
+        if "slot" in spec:
+            slots[name] = int(spec["slot"])
+            if slots[name] < 1:
+                raise ValueError(f"clause shape {name!r}: slot must be 1 or more")
+    patterns = {name: re.compile("|".join(_form_word(w) for w in words))
+                for name, words in forms.items()}
+    return ShapeTable(forms, patterns, markers, quantities, enumeration, slots)
+
+
+def _form_word(word: str) -> str:
+    return _GAP_PATTERN.join(re.escape(part) for part in word.split(GAP))
 
 
 @lru_cache(maxsize=1)
@@ -58,8 +78,8 @@ def table() -> ShapeTable:
 
 def question_forms(question: str) -> frozenset[str]:
     """The forms a (normalised) question is asked in; empty for an open question."""
-    return frozenset(name for name, words in table().forms.items()
-                     if any(w in question for w in words))
+    return frozenset(name for name, pattern in table().form_patterns.items()
+                     if pattern.search(question))
 
 
 def clause_shapes(text: str) -> frozenset[str]:
@@ -71,3 +91,21 @@ def clause_shapes(text: str) -> frozenset[str]:
     found |= {name for name, (items, least) in t.enumeration.items()
               if sum(item in text for item in items) >= least}
     return frozenset(found)
+
+
+def with_slots(ranked: list[int], forms: frozenset[str],
+               shapes: Callable[[int], frozenset[str]]) -> list[int]:
+    """``ranked`` with, for each of the question's forms that has a slot, the best clause of
+    that shape moved up to the slot's rank. 「能按河南这个条例领失业金吗」 from 武汉 asks two
+    things: whether one can claim, and whether 河南's rules reach a worker in 湖北. The
+    claim's articles hold every word of the question; the scope article (第二条 本省行政区域内…)
+    holds none of them, and no bonus lifts it past them."""
+    out = list(ranked)
+    for form in sorted(forms):
+        slot = table().slots.get(form)
+        if slot is None:
+            continue
+        best = next((j for j, i in enumerate(out) if form in shapes(i)), None)
+        if best is not None and best >= slot:
+            out.insert(slot - 1, out.pop(best))
+    return out

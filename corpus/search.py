@@ -15,7 +15,7 @@ from typing import Literal
 import faiss
 import numpy as np
 
-from corpus.clause_shape import clause_shapes, question_forms
+from corpus.clause_shape import clause_shapes, question_forms, with_slots
 from corpus.errors import InvalidInput
 from corpus.index import Embedding, IndexStore, LoadedIndex, load_index
 from corpus.normalize import search_text
@@ -171,8 +171,10 @@ class Searcher:
         if mode == "hybrid" and self.shape_bonus and fused:
             fused = _shape_rerank(fused, question_forms(norm_query), filters.shapes,
                                   self.shape_bonus)
-        ranked = sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))[:k]
-        return [self._hit(index, i, score) for i, score in ranked]
+        order = [i for i, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
+        if mode == "hybrid" and self.shape_bonus:
+            order = with_slots(order, question_forms(norm_query), filters.shapes)
+        return [self._hit(index, i, fused[i]) for i in order[:k]]
 
     def _bm25(self, index: LoadedIndex, query: str, context: list[str],
               mask: np.ndarray | None, depth: int) -> dict[int, float]:

@@ -9,7 +9,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from corpus.clause_shape import TABLE_FILE, clause_shapes, load_table, question_forms
+from corpus.clause_shape import (
+    TABLE_FILE,
+    clause_shapes,
+    load_table,
+    question_forms,
+    with_slots,
+)
 from corpus.normalize import search_text
 from corpus.search import _shape_rerank
 
@@ -59,3 +65,20 @@ def test_rerank_lifts_a_matching_clause_and_leaves_open_questions_alone() -> Non
     lifted = _shape_rerank(fused, frozenset({"amount"}), shapes, 0.15)
     assert max(lifted, key=lifted.__getitem__) == 1
     assert _shape_rerank(fused, frozenset(), shapes, 0.15) == fused
+
+
+def test_a_slotted_shape_is_shown_at_its_slot_however_far_down_it_ranks() -> None:
+    """「能按河南这个条例领…吗」 from 武汉: the scope article shares none of the claim's words."""
+    shapes = {0: frozenset(), 1: frozenset(), 2: frozenset(), 3: frozenset({"applicability"})}
+    ranked = [0, 1, 2, 3]
+    assert with_slots(ranked, frozenset({"applicability"}), shapes.__getitem__) == [0, 3, 1, 2]
+    assert with_slots(ranked, frozenset({"amount"}), shapes.__getitem__) == ranked
+    assert with_slots(ranked, frozenset(), shapes.__getitem__) == ranked
+
+
+def test_a_slot_below_one_is_refused(tmp_path: Path) -> None:
+    bad = tmp_path / "shapes.yaml"
+    bad.write_text("forms: {time: [何时]}\nshapes: {time: {markers: [施行], slot: 0}}\n",
+                   encoding="utf-8")
+    with pytest.raises(ValueError, match="slot"):
+        load_table(bad)
