@@ -94,18 +94,22 @@ def clause_shapes(text: str) -> frozenset[str]:
 
 
 def with_slots(ranked: list[int], forms: frozenset[str],
-               shapes: Callable[[int], frozenset[str]]) -> list[int]:
+               shapes: Callable[[int], frozenset[str]],
+               document: Callable[[int], str] | None = None) -> list[int]:
     """``ranked`` with, for each of the question's forms that has a slot, the best clause of
-    that shape moved up to the slot's rank. 「能按河南这个条例领失业金吗」 from 武汉 asks two
-    things: whether one can claim, and whether 河南's rules reach a worker in 湖北. The
-    claim's articles hold every word of the question; the scope article (第二条 本省行政区域内…)
-    holds none of them, and no bonus lifts it past them."""
+    that shape moved up to the slot's rank: of the first hit's document when it has one
+    among ``ranked``, since that is the document the asker means. 「能按河南这个条例领失业金吗」
+    from 武汉 asks two things: whether one can claim, and whether 河南's rules reach a worker
+    in 湖北. The claim's articles hold every word of the question; the scope article (第二条
+    本省行政区域内…) holds none of them, and no bonus lifts it past them."""
     out = list(ranked)
     for form in sorted(forms):
         slot = table().slots.get(form)
-        if slot is None:
+        if slot is None or not out:
             continue
-        best = next((j for j, i in enumerate(out) if form in shapes(i)), None)
+        shaped = [j for j, i in enumerate(out) if form in shapes(i)]
+        mine = [j for j in shaped if document and document(out[j]) == document(out[0])]
+        best = (mine or shaped or [None])[0]
         if best is not None and best >= slot:
             out.insert(slot - 1, out.pop(best))
     return out

@@ -87,6 +87,9 @@ class _Filters:
             self._shapes[i] = clause_shapes(self._records[i].index_text())
         return self._shapes[i]
 
+    def document(self, i: int) -> str:
+        return self._records[i].doc_id
+
     def mask(self, region: str | None, doc_type: str | None, as_of: dt.date | None
              ) -> np.ndarray | None:
         mask = np.ones(len(self.region), dtype=bool)
@@ -173,7 +176,8 @@ class Searcher:
                                   self.shape_bonus)
         order = [i for i, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
         if mode == "hybrid" and self.shape_bonus:
-            order = with_slots(order, question_forms(norm_query), filters.shapes)
+            order = with_slots(order, question_forms(norm_query), filters.shapes,
+                               filters.document)
         return [self._hit(index, i, fused[i]) for i in order[:k]]
 
     def _bm25(self, index: LoadedIndex, query: str, context: list[str],

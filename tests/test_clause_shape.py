@@ -82,3 +82,15 @@ def test_a_slot_below_one_is_refused(tmp_path: Path) -> None:
                    encoding="utf-8")
     with pytest.raises(ValueError, match="slot"):
         load_table(bad)
+
+
+def test_the_slot_goes_to_the_scope_article_of_the_document_the_asker_means() -> None:
+    """Two documents on file each have a scope article; the first hit's document is the one
+    asked about (「能按郑州这个用工条例要生活费吗」 finds 用工条例's wage article first)."""
+    shapes = {0: frozenset(), 1: frozenset({"applicability"}), 2: frozenset(),
+              3: frozenset({"applicability"})}
+    docs = {0: "用工条例", 1: "失业保险条例", 2: "用工条例", 3: "用工条例"}
+    ranked = [0, 2, 1, 3]
+    assert with_slots(ranked, frozenset({"applicability"}), shapes.__getitem__,
+                      docs.__getitem__) == [0, 3, 2, 1]
+    assert with_slots(ranked, frozenset({"applicability"}), shapes.__getitem__) == [0, 1, 2, 3]
