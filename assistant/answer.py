@@ -22,7 +22,7 @@ from typing import Any
 
 from assistant import replies
 from assistant.abstain import Answerability, assess
-from assistant.evidence import best_sentence, is_heading, question_terms
+from assistant.evidence import best_sentence, is_heading, question_terms, sentences
 from assistant.facts import apply_correction, region_mentions, resolve_mentions
 from assistant.intent import Intent, classify
 from assistant.reading.clause import ClauseReading, figures_wanted, read_clause
@@ -43,6 +43,7 @@ from assistant.reading.thresholds import Comparison, compare
 from assistant.reading.verdict import verdict_of
 from assistant.streaming import Opening, in_script
 from corpus.bm25 import BM25
+from corpus.clause_shape import clause_shapes
 from corpus.errors import InvalidInput
 from corpus.index import ChunkRecord
 from corpus.normalize import detect_script, eval_normalize, search_text, to_script
@@ -57,6 +58,10 @@ FOLLOW_UP_CHARS = 16
 # What the asker said of themselves in earlier turns still holds (facts merge, corrections win).
 CONTEXT_TURNS = 8
 MAX_CITATIONS = 3
+# the scope statement a reply's 「只适用于…」 rests on (corpus/lexicon/clause_shapes.yaml)
+SCOPE_SHAPE = "applicability"
+# a scope article is drafted in a document's general provisions, within its first articles
+SCOPE_ARTICLES = 6
 _PLACE_KEYS = ("province", "city", "county")
 _CJK = re.compile(r"[\u3400-\u9fff]")
 _LATIN = re.compile(r"[A-Za-z]{2,}")
@@ -236,6 +241,7 @@ class Assistant:
         self._doc_regions: set[str] = set()
         self._rows: dict[str, int] = {}
         self._records_build: object = None
+        self._scope_statements: dict[str, Citation | None] = {}
         self._sentence_vectors = SentenceVectors(searcher.embedder)
 
     # -- the flow ------------------------------------------------------------------------
@@ -406,6 +412,10 @@ class Assistant:
         first = seen.clause.hit
         out = [Citation(first.chunk_id, first.doc_id, first.title, first.section,
                         seen.clause.sentence, note=first.source_note or "")]
+        scope = self._scope_statement(first.doc_id) \
+            if seen.scope.relation in ("outside", "hukou_only") else None
+        if scope is not None and scope.chunk_id != first.chunk_id:
+            out.append(scope)
         for hit in seen.hits[:MAX_CITATIONS + 1]:
             if len(out) == MAX_CITATIONS:
                 break
@@ -416,6 +426,25 @@ class Assistant:
                 out.append(Citation(hit.chunk_id, hit.doc_id, hit.title, hit.section, quote,
                                     note=hit.source_note or ""))
         return out
+
+    def _scope_statement(self, doc_id: str) -> Citation | None:
+        """Where the document says where it applies (「本条例适用于本省行政区域内…」), quoted
+        under a reply that says 「这是河南省的规定，只适用于河南省」: that line rests on it, and
+        the answering clause seldom repeats it."""
+        self._refresh()
+        if doc_id not in self._scope_statements:
+            self._scope_statements[doc_id] = None
+            own = [r for r in self._records.values() if r.doc_id == doc_id]
+            for record in own[:SCOPE_ARTICLES]:
+                said = next((s for s in sentences(record.text)
+                             if SCOPE_SHAPE in clause_shapes(search_text(s))), None)
+                if said:
+                    self._scope_statements[doc_id] = Citation(
+                        record.chunk_id, record.doc_id, record.title, record.section, said,
+                        note=record.source_note or "")
+                    break
+        found = self._scope_statements[doc_id]
+        return dataclasses.replace(found) if found else None
 
     def _expiry(self, record: ChunkRecord | None, as_of: dt.date | None) -> tuple[str, bool]:
         end = record.effective_to if record else None
@@ -468,6 +497,7 @@ class Assistant:
             self._records = {r.chunk_id: r for r in index.records}
             self._rows = {r.chunk_id: i for i, r in enumerate(index.records)}
             self._doc_regions = {r.region for r in index.records} - {"全国"}
+            self._scope_statements = {}
             self._records_build = index.folder
 
     @staticmethod

@@ -322,8 +322,10 @@ _HUKOU_BEFORE = re.compile(r"(户口在|户口是|户籍在|户籍是|户籍地�
                            r"老家是|老家|籍贯是?|户口落在|户口迁到|来自)$")
 _HUKOU_AFTER = re.compile(r"^(户口|户籍|籍(?!贯))")
 _PERSON_OF = re.compile(r"^人(?!社|力|民|大|口)")
-# "宁波市职业技能培训条例", "江西省人社厅": a document or an agency, not where one lives.
+# "宁波市职业技能培训条例", "济南这个规定", "江西省人社厅": a document or an agency, not where
+# one lives ("广东省规定的比例" still names the place asked about).
 _DOC_AFTER = re.compile(r"^[^，。？！,?!的]{0,10}?(条例|规划|实施方案|实施意见|办法)|"
+                        r"^[^，。？！,?!的]{0,6}?(这个|那个|这项|该)(规定|细则|政策|文件)|"
                         r"^(省|市|自治区)?(“|\"|人社|人力资源|政府|财政|教育厅|发改委|总工会)|"
                         r"^(大学|学院|职业技术学院|路|大道|街|公园|医院|银行)")
 # "江西这边", "本地": the speaker's own side, as good as 在江西.

@@ -129,6 +129,16 @@ def test_another_places_regulation_is_answered_with_its_scope(shipped_assistant)
         "我在广东东莞打工，河南省职业培训条例里的免费培训我能参加吗？")
     assert answer.verdict != "yes"
     assert "河南省的规定" in answer.answer
+    # 「只适用于河南省」 rests on where the document says it applies, quoted with the answer
+    henan = {c.doc_id for c in answer.citations[:1]}
+    assert any(c.doc_id in henan and "本省行政区域内" in c.quote for c in answer.citations), \
+        [c.quote for c in answer.citations]
+
+
+def test_the_scope_statement_is_quoted_only_when_the_reply_rests_on_it(shipped_assistant) -> None:
+    answer = shipped_assistant.answer("我在河南郑州，河南省职业培训条例里的免费培训我能参加吗？")
+    assert "只适用于" not in answer.answer
+    assert not any("本省行政区域内" in c.quote and "适用" in c.quote for c in answer.citations)
 
 
 def test_a_relative_is_not_granted_what_the_clause_gives_the_veteran(shipped_assistant) -> None:

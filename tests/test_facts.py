@@ -165,6 +165,7 @@ def test_places(text: str, expected: dict[str, str]) -> None:
     "去中山大学学习",      # a university, not the city
     "我在合作社上班",      # 合作 is also a county name
     "宁波市职业技能培训条例第几条",  # a document, not where one lives
+    "能按济南这个规定领辅助器具吗",
     "江西省人社厅发的通知",
     "阿里巴巴有培训吗",
 ])
@@ -183,6 +184,9 @@ def test_household_registration_is_kept_apart_from_where_one_lives() -> None:
     assert has(facts, hukou_province="江西省", city="深圳市", province="广东省")
     facts = extract_facts("我老家是四川的，现在在东莞")
     assert has(facts, hukou_province="四川省", city="东莞市")
+    # the place of a document asked about is not the asker's: 「我是青岛的…，能按济南这个规定…」
+    assert has(extract_facts("我是青岛的残疾人，能按济南这个规定去领免费辅助器具吗"),
+               city="青岛市")
 
 
 def test_a_denied_place_is_not_taken() -> None:
