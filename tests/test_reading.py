@@ -168,6 +168,29 @@ def test_a_question_after_a_figure_is_answered_by_the_sentence_stating_it(
     assert read is not None and read.sentence == sentences[quoted]
 
 
+@pytest.mark.parametrize(("question", "quoted"), [
+    ("这个失业保险条例是哪年开始实行的", 0),
+    ("这个失业保险条例现在还有效吗", 0),
+    ("旧的企业职工失业保险条例是哪年通过的", 1),  # a date, not when this one began
+])
+def test_asked_when_a_document_began_its_own_start_is_quoted(question: str, quoted: int) -> None:
+    """The repeal of the old regulation beside it holds more of the asker's words and a date
+    too (郑州市失业保险条例 第三十八条); asked when this one began, its 施行 answers."""
+    from assistant.reading.clause import figures_wanted, read_clause
+    from assistant.reading.question import read_question
+    from corpus.bm25 import BM25
+    from corpus.search import SearchHit
+
+    sentences = ["本条例自2005年5月1日起施行。",
+                 "1994年10月27日通过的《郑州市企业职工失业保险条例》同时废止。"]
+    hit = SearchHit("c1", "d1", "郑州市失业保险条例", "第三十八条", "".join(sentences), 9.0)
+    terms = {"失业", "保险", "条例", "企业", "职工", "通过"}
+    bm25 = BM25.build([sorted(terms), ["条例"], ["培训"]])
+    norm = search_text(question)
+    read = read_clause([hit], terms, bm25, figures_wanted(norm, read_question(question).form))
+    assert read is not None and read.sentence == sentences[quoted]
+
+
 @pytest.mark.parametrize(("line", "heading"), [
     ("为进一步提升培训质量，自治区制定了《某实施方案》，现印发给你们，请认真贯彻执行。", True),
     ("现就有关事项通知如下：", True),

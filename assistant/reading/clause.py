@@ -66,8 +66,10 @@ def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str], said:
         # 施行」): asked whether it is in force, that sentence answers wherever it ranks
         pool = scored if "in_force" in wanted else close
         figured = [x for x in pool if held(x[2]) & wanted]
-        if figured:
-            best = max(figured)
+        # and that sentence, not another date beside it (「…《旧条例》同时废止」)
+        own = [x for x in figured if "in_force" in held(x[2])] if "in_force" in wanted else []
+        if own or figured:
+            best = max(own or figured)
     return best[0], best[2]
 
 

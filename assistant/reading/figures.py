@@ -23,6 +23,7 @@ ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "asks_day": ("date",),
     # whether a document is still in force: the sentence in which it says so of itself
     "asks_validity": ("in_force",),
+    "asks_start": ("in_force",),
 }
 # A calendar date, or one counted from an event ("自办理失业登记之日起").
 _DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|[一二〇零○]{4}年|"
