@@ -19,6 +19,7 @@ ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "asks_money": ("yuan", "times"),
     "asks_period": ("month", "day", "hour", "class_hour"),
     "asks_count": ("person", "count", "hour", "class_hour"),
+    "asks_times": ("occurrence",),
     "asks_share": ("%",),
     "asks_day": ("date",),
     # whether a document is still in force: the sentence in which it says so of itself

@@ -28,7 +28,7 @@ _UNITS = {"%": ("%", 1.0), "％": ("%", 1.0), "成": ("%", 10.0), "个月": ("mo
           "个钟头": ("hour", 1.0),
           "元": ("yuan", 1.0), "万元": ("yuan", 10000.0),
           "亿元": ("yuan", 1e8), "所": ("count", 1.0), "家": ("count", 1.0),
-          "项": ("count", 1.0), "次": ("count", 1.0), "个": ("count", 1.0),
+          "项": ("count", 1.0), "次": ("occurrence", 1.0), "个": ("count", 1.0),
           "倍": ("times", 1.0)}
 _UNIT = "|".join(sorted(map(re.escape, _UNITS), key=len, reverse=True))
 # where a quantity's figure ends and what follows it (以上/以下) begins; 半 for 半年
@@ -108,6 +108,8 @@ def quantities(text: str) -> list[Quantity]:
             factor *= _MULTIPLIERS.get(m.group("mult") or "", 1.0)
         if value is None or (m.group("unit") == "年" and value >= _CALENDAR_YEAR):
             continue  # 2023年 is a date, not a duration
+        if m.group("unit") == "次" and s[m.end():m.end() + 1] == "性":
+            continue  # 一次性补贴 is a lump sum, not a count of times
         amount = value * factor
         if m.group("unit") == "年" and s[m.end():m.end() + 1] == "半":
             amount += 6  # 一年半
