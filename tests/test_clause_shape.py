@@ -51,11 +51,14 @@ def test_table_is_well_formed() -> None:
         assert table.markers[name] or name in table.quantities or name in table.enumeration
 
 
-def test_a_shape_missing_its_form_is_refused(tmp_path: Path) -> None:
+@pytest.mark.parametrize(("table_text", "named"), [
+    ("forms: {amount: [多少]}\nshapes: {time: {markers: [施行]}}\n", "time"),  # no form
+    ("forms: {time: [何时]}\nshapes: {time: {markers: [施行], slot: 0}}\n", "slot"),
+])
+def test_a_malformed_table_is_refused(tmp_path: Path, table_text: str, named: str) -> None:
     bad = tmp_path / "shapes.yaml"
-    bad.write_text("forms: {amount: [多少]}\nshapes: {time: {markers: [施行]}}\n",
-                   encoding="utf-8")
-    with pytest.raises(ValueError, match="time"):
+    bad.write_text(table_text, encoding="utf-8")
+    with pytest.raises(ValueError, match=named):
         load_table(bad)
 
 
@@ -74,14 +77,6 @@ def test_a_slotted_shape_is_shown_at_its_slot_however_far_down_it_ranks() -> Non
     assert with_slots(ranked, frozenset({"applicability"}), shapes.__getitem__) == [0, 3, 1, 2]
     assert with_slots(ranked, frozenset({"amount"}), shapes.__getitem__) == ranked
     assert with_slots(ranked, frozenset(), shapes.__getitem__) == ranked
-
-
-def test_a_slot_below_one_is_refused(tmp_path: Path) -> None:
-    bad = tmp_path / "shapes.yaml"
-    bad.write_text("forms: {time: [何时]}\nshapes: {time: {markers: [施行], slot: 0}}\n",
-                   encoding="utf-8")
-    with pytest.raises(ValueError, match="slot"):
-        load_table(bad)
 
 
 def test_the_slot_goes_to_the_scope_article_of_the_document_the_asker_means() -> None:
