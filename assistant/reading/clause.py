@@ -38,7 +38,8 @@ def figures_wanted(question: str, form: str) -> set[str]:
     if not kinds and form == "date":
         kinds = {"date"}
     if not kinds and form == "number":
-        kinds = {unit for units in ANSWERED_BY.values() for unit in units} - {"date", "in_force"}
+        kinds = {unit for units in ANSWERED_BY.values() for unit in units} - {
+            "date", "in_force", "own_start"}
     return kinds
 
 
@@ -66,8 +67,9 @@ def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str], said:
         # 施行」): asked whether it is in force, that sentence answers wherever it ranks
         pool = scored if "in_force" in wanted else close
         figured = [x for x in pool if held(x[2]) & wanted]
-        # and that sentence, not another date beside it (「…《旧条例》同时废止」)
-        own = [x for x in figured if "in_force" in held(x[2])] if "in_force" in wanted else []
+        # asked when it began, that sentence, not another date beside it (「…《旧条例》同时
+        # 废止」); asked whether the old one is still in force, the repeal answers
+        own = [x for x in figured if "own_start" in held(x[2])] if "own_start" in wanted else []
         if own or figured:
             best = max(own or figured)
     return best[0], best[2]

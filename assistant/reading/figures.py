@@ -24,7 +24,8 @@ ANSWERED_BY: dict[str, tuple[str, ...]] = {
     "asks_day": ("date",),
     # whether a document is still in force: the sentence in which it says so of itself
     "asks_validity": ("in_force",),
-    "asks_start": ("in_force",),
+    # when a document began: the sentence in which it states its own 施行
+    "asks_start": ("in_force", "own_start"),
 }
 # A calendar date, or one counted from an event ("自办理失业登记之日起").
 _DATE = re.compile(r"\d{4}年\d{1,2}月|\d{1,2}月\d{1,2}日|\d{4}-\d{1,2}-\d{1,2}|[一二〇零○]{4}年|"
@@ -49,6 +50,8 @@ def held(text: str) -> set[str]:
     kinds = {q.unit for q in quantities(s)}
     if states_own_force(s):
         kinds.add("in_force")
+        if clause_cue("in_force_start").any(s):
+            kinds.add("own_start")
     if _DATE.search(s):
         kinds.add("date")
     if any(c.isdigit() for c in s):
