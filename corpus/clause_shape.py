@@ -103,12 +103,15 @@ def with_slots(ranked: list[int], forms: frozenset[str],
     in 湖北. The claim's articles hold every word of the question; the scope article (第二条
     本省行政区域内…) holds none of them, and no bonus lifts it past them."""
     out = list(ranked)
+    if not out:
+        return out
+    lead = document(out[0]) if document else None
     for form in sorted(forms):
         slot = table().slots.get(form)
-        if slot is None or not out:
+        if slot is None:
             continue
         shaped = [j for j, i in enumerate(out) if form in shapes(i)]
-        mine = [j for j in shaped if document and document(out[j]) == document(out[0])]
+        mine = [j for j in shaped if document and document(out[j]) == lead]
         best = (mine or shaped or [None])[0]
         if best is not None and best >= slot:
             out.insert(slot - 1, out.pop(best))

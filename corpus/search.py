@@ -171,13 +171,13 @@ class Searcher:
             fused = _blend(lexical, dense, alpha)
         else:
             fused = _blend(lexical, dense, self.blend_alpha)
-        if mode == "hybrid" and self.shape_bonus and fused:
-            fused = _shape_rerank(fused, question_forms(norm_query), filters.shapes,
-                                  self.shape_bonus)
+        by_shape = mode == "hybrid" and bool(self.shape_bonus)
+        forms = question_forms(norm_query) if by_shape else frozenset()
+        if by_shape and fused:
+            fused = _shape_rerank(fused, forms, filters.shapes, self.shape_bonus)
         order = [i for i, _ in sorted(fused.items(), key=lambda kv: (-kv[1], kv[0]))]
-        if mode == "hybrid" and self.shape_bonus:
-            order = with_slots(order, question_forms(norm_query), filters.shapes,
-                               filters.document)
+        if by_shape:
+            order = with_slots(order, forms, filters.shapes, filters.document)
         return [self._hit(index, i, fused[i]) for i in order[:k]]
 
     def _bm25(self, index: LoadedIndex, query: str, context: list[str],

@@ -66,10 +66,11 @@ def _best(found: list[str], terms: set[str], bm25: BM25, wanted: set[str], said:
         # a document states its own force once, in few of the asker's words (「本条例自…起
         # 施行」): asked whether it is in force, that sentence answers wherever it ranks
         pool = scored if "in_force" in wanted else close
-        figured = [x for x in pool if held(x[2]) & wanted]
+        kinds = [(x, held(x[2])) for x in pool]
+        figured = [x for x, k in kinds if k & wanted]
         # asked when it began, that sentence, not another date beside it (「…《旧条例》同时
         # 废止」); asked whether the old one is still in force, the repeal answers
-        own = [x for x in figured if "own_start" in held(x[2])] if "own_start" in wanted else []
+        own = [x for x, k in kinds if "own_start" in k & wanted]
         if own or figured:
             best = max(own or figured)
     return best[0], best[2]
